@@ -1,0 +1,3 @@
+from audionews.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""Speech per segment -> one track and its Timeline.
+
+Each utterance is trimmed of the silence espeak-ng leaves around it, given short fades so no
+join clicks, and followed by exactly the pause the script asked for. The track is built as a
+list of byte strings joined once, so assembly is linear in the episode's length.
+
+The Timeline is the single source of every time the outputs carry: ID3 chapters, JSON
+chapters, transcript cues and clips are all read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydub import AudioSegment
+from pydub.silence import detect_leading_silence
+
+from audionews.script import Script
+from audionews.synth import SAMPLE_RATE, SAMPLE_WIDTH
+
+SILENCE_THRESHOLD_DBFS = -50.0
+FADE_MS = 6
+# Left around the speech after trimming: plosives start and sibilants end below the threshold.
+EDGE_MS = 15
+
+
+@dataclass(frozen=True)
+class SegmentTime:
+    """When one segment is heard: from start_ms to end_ms of speech, then pause_ms of silence."""
+
+    chapter: int
+    index: int
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class ChapterTime:
+    """When one chapter plays. Chapters are contiguous and cover the whole track."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every segment's and chapter's place in the final audio, in milliseconds."""
+
+    segments: tuple[SegmentTime, ...]
+    chapters: tuple[ChapterTime, ...]
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Track:
+    """The assembled episode audio: 16-bit mono PCM at ``sample_rate``, and its Timeline."""
+
+    pcm: bytes
+    sample_rate: int
+    timeline: Timeline
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.pcm) / SAMPLE_WIDTH / self.sample_rate
+
+
+def _ms(samples: int) -> int:
+    return round(samples * 1000 / SAMPLE_RATE)
+
+
+def _samples(ms: int) -> int:
+    return round(ms * SAMPLE_RATE / 1000)
+
+
+def clean_utterance(pcm: bytes) -> bytes:
+    """Trim the silence around one utterance and fade its edges."""
+    audio = AudioSegment(data=pcm, sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1)
+    lead = detect_leading_silence(audio, SILENCE_THRESHOLD_DBFS, chunk_size=5)
+    tail = detect_leading_silence(audio.reverse(), SILENCE_THRESHOLD_DBFS, chunk_size=5)
+    if lead + tail >= len(audio):
+        return b""  # nothing audible: punctuation alone, say
+    start = max(0, lead - EDGE_MS)
+    end = min(len(audio), len(audio) - tail + EDGE_MS)
+    trimmed = audio[start:end].fade_in(FADE_MS).fade_out(FADE_MS)
+    return bytes(trimmed.raw_data)
+
+
+def assemble(script: Script, audio: Sequence[bytes]) -> Track:
+    """Lay the script's utterances end to end with their pauses."""
+    segments = [
+        (chapter_index, segment_index, segment)
+        for chapter_index, chapter in enumerate(script.chapters)
+        for segment_index, segment in enumerate(chapter.segments)
+    ]
+    if len(segments) != len(audio):
+        raise ValueError(f"{len(audio)} utterances for {len(segments)} segments")
+
+    parts: list[bytes] = []
+    position = 0  # in samples
+    times: list[SegmentTime] = []
+    chapter_starts: dict[int, int] = {}
+    for (chapter_index, segment_index, segment), pcm in zip(segments, audio, strict=True):
+        speech = clean_utterance(pcm)
+        chapter_starts.setdefault(chapter_index, position)
+        start = position
+        parts.append(speech)
+        position += len(speech) // SAMPLE_WIDTH
+        times.append(SegmentTime(chapter_index, segment_index, _ms(start), _ms(position)))
+        pause = _samples(segment.pause_ms)
+        parts.append(b"\x00\x00" * pause)
+        position += pause
+
+    duration_ms = _ms(position)
+    chapter_starts[0] = 0
+    starts = [chapter_starts.get(i, position) for i in range(len(script.chapters))]
+    chapters = tuple(
+        ChapterTime(
+            chapter.title,
+            _ms(starts[i]),
+            _ms(starts[i + 1]) if i + 1 < len(starts) else duration_ms,
+        )
+        for i, chapter in enumerate(script.chapters)
+    )
+    timeline = Timeline(tuple(times), chapters, duration_ms)
+    return Track(b"".join(parts), SAMPLE_RATE, timeline)

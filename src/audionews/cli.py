@@ -1,0 +1,207 @@
+"""The audionews command: options in, one library call, library errors out as one line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audionews import __version__
+from audionews.errors import AudionewsError
+from audionews.script import QuoteStyle
+
+F = Callable[..., Any]
+
+
+class _Exit(click.ClickException):
+    """A library error shown as ``audionews: <message>`` with exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"audionews: {self.format_message()}", err=True)
+
+
+@contextlib.contextmanager
+def library_errors() -> Iterator[None]:
+    try:
+        yield
+    except AudionewsError as exc:
+        raise _Exit(str(exc)) from None
+
+
+def voice_options(command: F) -> F:
+    """Options that choose how the episode sounds."""
+    command = click.option(
+        "--quote-style",
+        type=click.Choice([style.value for style in QuoteStyle]),
+        default=QuoteStyle.VOICE.value,
+        show_default=True,
+        help="How quotations are marked: the quote voice, spoken cues, or both.",
+    )(command)
+    command = click.option(
+        "--voices",
+        "voices",
+        default="default",
+        show_default=True,
+        metavar="NAME",
+        help="Voice profile: a name from voices/ or a path to a .toml file.",
+    )(command)
+    return command
+
+
+def output_options(command: F) -> F:
+    """Options that choose where results go and in what form."""
+    command = click.option(
+        "--json", "as_json", is_flag=True, help="Print a JSON object on stdout."
+    )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="audionews")
+def main() -> None:
+    """Turn news articles into accessible, chaptered audio briefings."""
+
+
+@main.command()
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to write the episode into.",
+)
+@click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
+@voice_options
+@output_options
+def build(
+    article: Path, out_dir: Path, show: str, voices: str, quote_style: str, as_json: bool
+) -> None:
+    """Build ARTICLE into a chaptered, tagged MP3 episode."""
+    from audionews.episode import BuildOptions
+    from audionews.episode import build as build_episode
+
+    options = BuildOptions(voices=voices, show=show, quote_style=QuoteStyle(quote_style))
+    with library_errors():
+        episode = build_episode(article, out_dir, options, progress=_progress_printer())
+    summary = episode.summary()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(
+        f"wrote {episode.mp3} ({_clock(episode.track_duration_s)}, "
+        f"{len(episode.chapters)} chapters)",
+        err=True,
+    )
+    if not as_json:
+        for number, chapter in enumerate(episode.chapters, start=1):
+            click.echo(f"  {number:>2}  {_clock(chapter.start_ms / 1000)}  {chapter.title}",
+                       err=True)
+
+
+@main.command()
+@click.argument("episode", type=click.Path(path_type=Path))
+@output_options
+def chapters(episode: Path, as_json: bool) -> None:
+    """List the chapters of EPISODE, any MP3 with ID3 chapters."""
+    from audionews.tags import read_chapters
+
+    with library_errors():
+        marks = read_chapters(episode)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"number": number, "title": mark.title, "start_s": mark.start_ms / 1000,
+                     "end_s": mark.end_ms / 1000}
+                    for number, mark in enumerate(marks, start=1)
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not marks:
+        click.echo(f"{episode}: no chapters", err=True)
+        return
+    for number, mark in enumerate(marks, start=1):
+        click.echo(
+            f"{number:>3}  {_clock(mark.start_ms / 1000)}  {_clock(mark.end_ms / 1000)}  "
+            f"{mark.title}"
+        )
+
+
+@main.command()
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option(
+    "--quote-style",
+    type=click.Choice([style.value for style in QuoteStyle]),
+    default=QuoteStyle.VOICE.value,
+    show_default=True,
+    help="How quotations are marked: the quote voice, spoken cues, or both.",
+)
+@output_options
+def script(article: Path, quote_style: str, as_json: bool) -> None:
+    """Show the spoken script of ARTICLE, without synthesis."""
+    from audionews.ingest import read_article
+    from audionews.script import make_script
+
+    with library_errors():
+        spoken = make_script(read_article(article), quote_style=QuoteStyle(quote_style))
+    if as_json:
+        click.echo(json.dumps(_script_json(spoken), ensure_ascii=False, indent=2))
+        return
+    for number, chapter in enumerate(spoken.chapters, start=1):
+        click.echo(f"== Chapter {number}: {chapter.title}")
+        for segment in chapter.segments:
+            who = f" ({segment.speaker})" if segment.speaker else ""
+            click.echo(f"  [{segment.role.value}{who}] {segment.text}")
+
+
+def _script_json(spoken: Any) -> dict[str, Any]:
+    return {
+        "title": spoken.title,
+        "byline": spoken.byline,
+        "date": spoken.date,
+        "language": spoken.language,
+        "chapters": [
+            {
+                "title": chapter.title,
+                "segments": [
+                    {"role": s.role.value, "text": s.text, "speaker": s.speaker}
+                    for s in chapter.segments
+                ],
+            }
+            for chapter in spoken.chapters
+        ],
+    }
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:d}:{whole // 60 % 60:02d}:{whole % 60:02d}.{int(seconds * 1000) % 1000:03d}"
+
+
+def _progress_printer() -> Callable[[str, int, int], None]:
+    """Progress on stderr: a line that rewrites itself on a terminal, a few lines otherwise."""
+    interactive = sys.stderr.isatty()
+    last_shown: dict[str, int] = {}
+
+    def show(stage: str, done: int, total: int) -> None:
+        if interactive:
+            end = "\n" if done == total else ""
+            click.echo(f"\r{stage}: {done}/{total}", err=True, nl=False)
+            if end:
+                click.echo("", err=True)
+            return
+        step = max(1, total // 4)
+        if done == total or done - last_shown.get(stage, -step) >= step:
+            last_shown[stage] = done
+            click.echo(f"{stage}: {done}/{total}", err=True)
+
+    return show

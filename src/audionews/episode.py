@@ -1,0 +1,210 @@
+"""build(): the stages composed, and the episode's files written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audionews.article import Article, Paragraph
+from audionews.assemble import Track, assemble
+from audionews.dates import parse_date
+from audionews.encode import Mp3Settings, encode_mp3
+from audionews.errors import OutputError, SegmentSynthesisError
+from audionews.ingest import ArticleFormat, read_article
+from audionews.script import QuoteStyle, Script, make_script
+from audionews.sentences import split_sentences
+from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
+from audionews.tags import ChapterMark, EpisodeTags, write_tags
+from audionews.tools import require_espeak, require_ffmpeg
+from audionews.voices import DEFAULT_PROFILE, VoiceProfile, load_profile
+
+DEFAULT_SHOW = "audionews"
+SLUG_MAX = 80
+
+Progress = Callable[[str, int, int], None]
+"""Called as progress(stage, done, total); stages: "synthesis", "encoding"."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a build may be asked to do differently from the defaults."""
+
+    voices: str = DEFAULT_PROFILE
+    show: str = DEFAULT_SHOW
+    quote_style: QuoteStyle = QuoteStyle.VOICE
+    mp3: Mp3Settings = field(default_factory=Mp3Settings)
+    article_format: ArticleFormat | None = None
+    jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    """What a build produced."""
+
+    mp3: Path
+    script: Script
+    track_duration_s: float
+    chapters: tuple[ChapterMark, ...]
+    timings: dict[str, float]
+
+    def summary(self) -> dict[str, object]:
+        """The object ``build --json`` prints (DESIGN.md's output contract)."""
+        return {
+            "mp3": str(self.mp3),
+            "duration_s": round(self.track_duration_s, 3),
+            "chapters": [
+                {
+                    "title": chapter.title,
+                    "start_s": chapter.start_ms / 1000,
+                    "end_s": chapter.end_ms / 1000,
+                }
+                for chapter in self.chapters
+            ],
+        }
+
+
+def slugify(title: str) -> str:
+    """A file-name-safe slug of a title: ASCII letters, digits and hyphens, never empty."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    slug = slug[:SLUG_MAX].rstrip("-")
+    return slug or "episode"
+
+
+def build(
+    article_path: Path | str,
+    out_dir: Path | str,
+    options: BuildOptions | None = None,
+    *,
+    engine: SpeechEngine | None = None,
+    progress: Progress | None = None,
+) -> Episode:
+    """Build the episode of one article into ``out_dir``.
+
+    Everything that can be checked before work starts is checked first: the tools, the voice
+    profile, the article, the output folder. Files appear in ``out_dir`` only when complete.
+    """
+    options = options or BuildOptions()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
+    require_ffmpeg()
+    if engine is None:
+        require_espeak()
+        engine = Pyttsx3Engine(options.jobs)
+    profile = load_profile(options.voices)
+    article = read_article(Path(article_path), options.article_format)
+    out_dir = _prepare_output(Path(out_dir))
+    script = make_script(article, profile.pauses, options.quote_style)
+    lap("read")
+
+    audio = _synthesize(script, profile, engine, progress)
+    lap("synthesis")
+    track = assemble(script, audio)
+    lap("assembly")
+
+    mp3_path = out_dir / f"{slugify(article.title)}.mp3"
+    chapters = tuple(ChapterMark(c.title, c.start_ms, c.end_ms) for c in track.timeline.chapters)
+    with _atomic_path(mp3_path) as partial:
+        if progress:
+            progress("encoding", 0, 1)
+        encode_mp3(track.pcm, track.sample_rate, partial, options.mp3)
+        lap("encoding")
+        write_tags(partial, _episode_tags(article, script, track, options), chapters)
+        lap("tagging")
+        if progress:
+            progress("encoding", 1, 1)
+    return Episode(mp3_path, script, track.duration_s, chapters, timings)
+
+
+def _synthesize(
+    script: Script, profile: VoiceProfile, engine: SpeechEngine, progress: Progress | None
+) -> list[bytes]:
+    utterances = [
+        Utterance(segment.text, profile.voice_for(segment.role)) for segment in script.segments
+    ]
+    report = (lambda done, total: progress("synthesis", done, total)) if progress else None
+    try:
+        return engine.synthesize(utterances, report)
+    except UtteranceFailed as failure:
+        chapter, segment, text = _locate(script, failure.index)
+        raise SegmentSynthesisError(chapter, segment, text, failure.cause) from None
+
+
+def _locate(script: Script, flat_index: int) -> tuple[int, int, str]:
+    index = 0
+    for chapter_number, chapter in enumerate(script.chapters):
+        for segment_number, segment in enumerate(chapter.segments):
+            if index == flat_index:
+                return chapter_number, segment_number, segment.text
+            index += 1
+    raise IndexError(flat_index)
+
+
+def _episode_tags(
+    article: Article, script: Script, track: Track, options: BuildOptions
+) -> EpisodeTags:
+    description = article.description or _opening_sentence(article)
+    return EpisodeTags(
+        title=article.title,
+        show=options.show,
+        artist=article.byline,
+        date=parse_date(article.date),
+        language=article.language,
+        description=description,
+        transcript=script.transcript(),
+        extra=(("audionews:voices", options.voices),),
+    )
+
+
+def _opening_sentence(article: Article) -> str | None:
+    """The first sentence of the first paragraph: what a listener hears the article open with."""
+    for block in article.blocks:
+        if isinstance(block, Paragraph):
+            sentences = split_sentences(block.text)
+            return sentences[0] if sentences else None
+    return None
+
+
+def _prepare_output(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
+    if not out_dir.is_dir():
+        raise OutputError(f"output path {out_dir} is not a folder")
+    if not os.access(out_dir, os.W_OK):
+        raise OutputError(f"output folder {out_dir} is not writable")
+    return out_dir
+
+
+@contextlib.contextmanager
+def _atomic_path(final: Path) -> Iterator[Path]:
+    """A temporary path beside ``final``, renamed over it only if the block succeeds.
+
+    A failure or an interruption removes the temporary file and leaves an earlier ``final``
+    exactly as it was.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".part", dir=final.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        yield partial
+        os.chmod(partial, 0o644)
+        os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

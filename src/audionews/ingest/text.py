@@ -1,0 +1,254 @@
+"""Plain-text articles: recover title, metadata, headings, pull quotes, lists and paragraphs.
+
+Plain text carries its structure in layout only, so every decision here is a heuristic that
+is named and documented:
+
+- Lines are first joined into *units*. A blank line always ends a unit. Inside a block of
+  lines with no blank line between them, a line continues the previous one only when the
+  text is hard-wrapped (its lines break near a common width) and the previous line was full;
+  otherwise every line is a unit of its own (one paragraph a line, as many CMS exports are).
+- The first unit is the title. A "By …" line is the byline and a line that is only a date
+  is the date; both are metadata, not body.
+- A unit is a heading when it is short, starts with a capital or digit, and does not end like
+  a sentence (a question mark is allowed: "What Comes Next?").
+- A unit entirely in quotation marks followed by "— Name" is a pull quote with attribution.
+- Lines starting with "- ", "* ", "• " or "1." / "1)" are list items; consecutive items make
+  one list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from audionews.article import Article, Block, Heading, ListBlock, Paragraph, Quotation
+from audionews.errors import ArticleError
+
+_BULLET = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,3}[.)])\s+(?=\S)")
+_ORDERED = re.compile(r"^\s*\d{1,3}[.)]\s")
+_BYLINE = re.compile(r"^(?:written\s+)?by\s+(?P<name>[^\W\d_][\w.’'\- ,&]*)$", re.I)
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?"
+_DATE = re.compile(
+    r"^(?:(?P<label>published|posted|updated|last updated|first published)(?:\s+on)?:?\s+)?"
+    + _WEEKDAY
+    + r"(?P<date>"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"
+    r")" + _TIME + r"\.?$",
+    re.I,
+)
+_OPEN_QUOTES = "“\"‘'«„"
+_CLOSE_QUOTES = "”\"’'»“"
+# "— President Volodymyr Zelenskyy" after a quotation; a dash with spaces, or an em dash.
+_DASH_ATTRIBUTION = re.compile(r"^(?P<quote>.*?[”\"’'»])\s*(?:—|–|-{1,2}|―)\s*(?P<who>[^—–]+)$")
+_LONE_ATTRIBUTION = re.compile(r"^(?:—|–|―|-{1,2})\s*(?P<who>\S.*)$")
+_SENTENCE_END = re.compile(r"[.!;:,…]$|[.!?]['\"”’)]$")
+
+HEADING_MAX_WORDS = 12
+HEADING_MAX_CHARS = 90
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One logical line of the article: a paragraph, heading or list item before classification."""
+
+    text: str
+    block_start: bool  # first unit after a blank line (or of the file)
+
+
+def parse_text(text: str, source: Path | str | None = None) -> Article:
+    """Parse a plain-text article."""
+    units = _units(text)
+    if not units:
+        raise ArticleError(source or "<text>", "the article has no text")
+
+    title = units[0].text
+    body = units[1:]
+    if len(title.split()) > 30:
+        # A first line this long is a paragraph, not a headline: keep it, name the episode
+        # after the file instead.
+        body = units
+        title = _title_from_source(source)
+
+    byline: str | None = None
+    date: str | None = None
+    blocks: list[Block] = []
+    items: list[str] = []
+    ordered = False
+
+    def flush_list() -> None:
+        nonlocal items
+        if items:
+            blocks.append(ListBlock(tuple(items), ordered))
+            items = []
+
+    for index, unit in enumerate(body):
+        line = unit.text
+        bullet = _BULLET.match(line)
+        if bullet and not _is_lone_attribution(line, blocks, items):
+            if not items:
+                ordered = bool(_ORDERED.match(line))
+            items.append(line[bullet.end() :].strip())
+            continue
+        flush_list()
+
+        if byline is None and _near_top(blocks) and (match := _BYLINE.match(line)):
+            byline = match.group("name").strip()
+            continue
+        if date is None and (match := _DATE.match(line)) and _near_top(blocks):
+            date = match.group("date")
+            continue
+        if (lone := _LONE_ATTRIBUTION.match(line)) and blocks and _fully_quoted(blocks[-1]):
+            previous = blocks.pop()
+            assert isinstance(previous, Paragraph | Quotation)
+            quoted = previous.text if isinstance(previous, Quotation) else previous.text
+            blocks.append(Quotation(_strip_quotes(quoted), lone.group("who").strip()))
+            continue
+        if (pull := _DASH_ATTRIBUTION.match(line)) and _is_whole_quote(pull.group("quote")):
+            who = pull.group("who").strip()
+            if _looks_like_name(who):
+                blocks.append(Quotation(_strip_quotes(pull.group("quote")), who))
+                continue
+        next_unit = body[index + 1].text if index + 1 < len(body) else None
+        if _is_heading(line, next_unit):
+            blocks.append(Heading(line))
+            continue
+        blocks.append(Paragraph(line))
+    flush_list()
+
+    return Article(
+        title=title,
+        blocks=tuple(blocks),
+        byline=byline,
+        date=date,
+        source=str(source) if source is not None else None,
+    )
+
+
+def _units(text: str) -> list[_Unit]:
+    """Split text into logical lines, joining hard-wrapped lines."""
+    raw_blocks: list[list[str]] = []
+    current: list[str] = []
+    for raw in text.split("\n"):
+        line = " ".join(raw.replace("\t", " ").split())
+        if not line:
+            if current:
+                raw_blocks.append(current)
+                current = []
+            continue
+        current.append(line)
+    if current:
+        raw_blocks.append(current)
+
+    width = _wrap_width(raw_blocks)
+    units: list[_Unit] = []
+    for block in raw_blocks:
+        first = True
+        for line in block:
+            if not first and width and _continues(units[-1].text, line, width):
+                units[-1] = _Unit(units[-1].text + " " + line, units[-1].block_start)
+            else:
+                units.append(_Unit(line, first))
+            first = False
+    return units
+
+
+def _wrap_width(blocks: list[list[str]]) -> int | None:
+    """The column the text is hard-wrapped at, or None when lines are not wrapped.
+
+    Text is taken as wrapped when it has paragraphs of several lines and no line longer than
+    a terminal is wide; the width is the longest line.
+    """
+    multi_line = [line for block in blocks if len(block) > 1 for line in block[:-1]]
+    all_lines = [line for block in blocks for line in block]
+    if len(multi_line) < 2:
+        return None
+    longest = max(len(line) for line in all_lines)
+    if longest > 100:
+        return None
+    return longest
+
+
+def _continues(previous: str, line: str, width: int) -> bool:
+    """Whether ``line`` is the hard-wrapped continuation of ``previous``."""
+    if _BULLET.match(line) and not _BULLET.match(previous):
+        return False
+    if _BULLET.match(line):
+        return False
+    first_word = line.split(" ", 1)[0]
+    # The previous line was full: the first word of this one would not have fitted on it.
+    return len(previous) + 1 + len(first_word) > width - 2 and len(previous) >= width * 0.6
+
+
+def _is_heading(line: str, next_unit: str | None) -> bool:
+    words = line.split()
+    if not words or len(words) > HEADING_MAX_WORDS or len(line) > HEADING_MAX_CHARS:
+        return False
+    first = line[0]
+    if not (first.isupper() or first.isdigit()):
+        return False
+    if line[0] in _OPEN_QUOTES:
+        return False
+    if _SENTENCE_END.search(line):
+        return False
+    if line.endswith("?"):
+        # A question stands as a heading only when short; a longer one is a rhetorical
+        # paragraph of its own.
+        return len(words) <= 10
+    return not line.endswith(('"', "”", "’", ")"))
+
+
+def _is_whole_quote(text: str) -> bool:
+    """Whether the text is one quotation from its first character to its last."""
+    text = text.strip()
+    if len(text) < 3 or text[0] not in _OPEN_QUOTES or text[-1] not in _CLOSE_QUOTES:
+        return False
+    inner = text[1:-1]
+    # A closing mark followed by more words means two quotations or narration in between.
+    return not re.search(r"[”»]\s+\w", inner) and not re.search(r"[“«]", inner)
+
+
+def _fully_quoted(block: Block) -> bool:
+    return isinstance(block, Paragraph) and _is_whole_quote(block.text)
+
+
+def _is_lone_attribution(line: str, blocks: list[Block], items: list[str]) -> bool:
+    """A "- Name" line right after a quotation attributes it; it is not a one-item list."""
+    if items or not blocks or not _fully_quoted(blocks[-1]):
+        return False
+    match = _LONE_ATTRIBUTION.match(line)
+    return bool(match) and _looks_like_name(match.group("who"))
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= 12 and text[0].isupper() and not text.endswith((".", "!", "?"))
+
+
+def _strip_quotes(text: str) -> str:
+    text = text.strip()
+    if text and text[0] in _OPEN_QUOTES:
+        text = text[1:]
+    if text and text[-1] in _CLOSE_QUOTES:
+        text = text[:-1]
+    return text.strip()
+
+
+def _near_top(blocks: list[Block]) -> bool:
+    """Dates count as metadata only before the body has begun."""
+    return all(isinstance(block, Quotation) for block in blocks)
+
+
+def _title_from_source(source: Path | str | None) -> str:
+    if source is None:
+        return "Untitled article"
+    stem = Path(source).stem.replace("_", " ").replace("-", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else "Untitled article"

@@ -1,0 +1,272 @@
+"""Article -> Script: the one place where written structure becomes speech.
+
+Every announcement, quote cue and pause is decided here; synthesis only voices the segments
+and assembly only lays them end to end. The words the narrator adds live in ``Wording``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from audionews.article import Article, Block, Heading, ListBlock, Paragraph, Quotation
+from audionews.quotes import QuoteState, Run, split_quotes
+from audionews.sentences import split_sentences
+
+
+class Role(enum.Enum):
+    """Who speaks a segment: each role has its own voice in a profile."""
+
+    ANNOUNCEMENT = "announcement"
+    NARRATION = "narration"
+    QUOTE = "quote"
+
+
+class QuoteStyle(enum.Enum):
+    """How a listener is told that words are a quotation."""
+
+    VOICE = "voice"  # the quote voice alone
+    CUES = "cues"  # narrator says "Quote," … "End quote." in the narrator's voice
+    BOTH = "both"  # cues, and the quote voice
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence after each kind of segment, in milliseconds."""
+
+    sentence: int = 300
+    paragraph: int = 700
+    announcement: int = 600
+    list_item: int = 450
+    section: int = 1400
+
+    def scaled(self, factor: float) -> Pauses:
+        return Pauses(*(round(value * factor) for value in self.__dict__.values()))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One utterance.
+
+    role: whose voice says it.
+    text: the words as the transcript shows them.
+    pause_ms: silence after it.
+    speaker: for a quote, who said it when the article says; else None.
+    article_text: the part of the article this segment carries ("" for pure cues such as
+        "End of list."), so it can be shown that nothing of the article is lost.
+    """
+
+    role: Role
+    text: str
+    pause_ms: int
+    speaker: str | None = None
+    article_text: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of the episode: the opening, or one section of the article."""
+
+    title: str
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Script:
+    """What is spoken, chapter by chapter, with the article's metadata."""
+
+    title: str
+    chapters: tuple[Chapter, ...]
+    byline: str | None = None
+    date: str | None = None
+    language: str = "en"
+    description: str | None = None
+
+    @property
+    def segments(self) -> Iterator[Segment]:
+        for chapter in self.chapters:
+            yield from chapter.segments
+
+    def transcript(self) -> str:
+        """The whole spoken text, one segment a line."""
+        return "\n".join(segment.text for segment in self.segments)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Every phrase the narrator adds to the article, in one place."""
+
+    byline: str = "By {byline}."
+    date: str = "Published {date}."
+    overview_one: str = "This briefing has 1 section: {names}"
+    overview: str = "This briefing has {count} sections: {names}"
+    section: str = "Section {number} of {total}: {title}"
+    list_start_one: str = "A list of 1 item."
+    list_start: str = "A list of {count} items."
+    list_end: str = "End of list."
+    quote_start: str = "Quote,"
+    quote_end: str = "End quote."
+    pull_quote_intro: str = "In the words of {who}:"
+    closing: str = "End of briefing."
+
+
+def _sentence(text: str) -> str:
+    """Close a phrase with a full stop unless it already ends like a sentence."""
+    return text if text.endswith((".", "?", "!", ":")) else text + "."
+
+
+def _join_names(names: list[str]) -> str:
+    bare = [name.rstrip(".:?!") for name in names]
+    if len(bare) <= 2:
+        return " and ".join(bare)
+    return "; ".join(bare[:-1]) + "; and " + bare[-1]
+
+
+@dataclass
+class _ChapterBuilder:
+    title: str
+    pauses: Pauses
+    segments: list[Segment] = field(default_factory=list)
+
+    def add(
+        self,
+        role: Role,
+        text: str,
+        pause: int,
+        speaker: str | None = None,
+        article_text: str = "",
+    ) -> None:
+        self.segments.append(Segment(role, text, pause, speaker, article_text))
+
+    def end_block(self, pause: int) -> None:
+        """Lengthen the pause after the block's last segment."""
+        if self.segments:
+            last = self.segments[-1]
+            self.segments[-1] = Segment(
+                last.role, last.text, max(last.pause_ms, pause), last.speaker, last.article_text
+            )
+
+    def build(self) -> Chapter:
+        return Chapter(self.title, tuple(self.segments))
+
+
+def make_script(
+    article: Article,
+    pauses: Pauses | None = None,
+    quote_style: QuoteStyle = QuoteStyle.VOICE,
+    wording: Wording | None = None,
+) -> Script:
+    """Turn an article into the script of its episode."""
+    pauses = pauses or Pauses()
+    wording = wording or Wording()
+    sections = list(article.headings)
+    quote_state = QuoteState()
+
+    opening = _ChapterBuilder(article.title, pauses)
+    opening.add(Role.ANNOUNCEMENT, _sentence(article.title), pauses.announcement,
+                article_text=article.title)
+    if article.byline:
+        opening.add(Role.ANNOUNCEMENT, wording.byline.format(byline=article.byline),
+                    pauses.announcement, article_text=article.byline)
+    if article.date:
+        opening.add(Role.ANNOUNCEMENT, wording.date.format(date=article.date),
+                    pauses.announcement, article_text=article.date)
+    if sections:
+        names = _join_names([heading.text for heading in sections])
+        template = wording.overview_one if len(sections) == 1 else wording.overview
+        opening.add(Role.ANNOUNCEMENT,
+                    _sentence(template.format(count=len(sections), names=names)),
+                    pauses.paragraph)
+
+    chapters: list[_ChapterBuilder] = [opening]
+    blocks = list(article.blocks)
+    for index, block in enumerate(blocks):
+        current = chapters[-1]
+        if isinstance(block, Heading):
+            current.end_block(pauses.section)
+            number = len(chapters)
+            chapter = _ChapterBuilder(block.text, pauses)
+            chapter.add(
+                Role.ANNOUNCEMENT,
+                _sentence(wording.section.format(number=number, total=len(sections),
+                                                 title=block.text)),
+                pauses.announcement,
+                article_text=block.text,
+            )
+            chapters.append(chapter)
+            quote_state = QuoteState(last_speaker=quote_state.last_speaker)
+            continue
+        following = _next_paragraph_text(blocks, index)
+        _add_block(current, block, following, quote_state, quote_style, wording, pauses)
+
+    chapters[-1].add(Role.ANNOUNCEMENT, wording.closing, 0)
+    return Script(
+        title=article.title,
+        chapters=tuple(chapter.build() for chapter in chapters),
+        byline=article.byline,
+        date=article.date,
+        language=article.language,
+        description=article.description,
+    )
+
+
+def _next_paragraph_text(blocks: list[Block], index: int) -> str | None:
+    following = blocks[index + 1] if index + 1 < len(blocks) else None
+    return following.text if isinstance(following, Paragraph) else None
+
+
+def _add_block(
+    chapter: _ChapterBuilder,
+    block: Block,
+    following: str | None,
+    quote_state: QuoteState,
+    quote_style: QuoteStyle,
+    wording: Wording,
+    pauses: Pauses,
+) -> None:
+    if isinstance(block, Paragraph):
+        runs = split_quotes(block.text, quote_state, following)
+        _add_runs(chapter, runs, quote_style, wording, pauses)
+        chapter.end_block(pauses.paragraph)
+    elif isinstance(block, Quotation):
+        if block.attribution:
+            quote_state.last_speaker = block.attribution
+            chapter.add(Role.NARRATION, wording.pull_quote_intro.format(who=block.attribution),
+                        pauses.sentence, article_text=block.attribution)
+        _add_runs(chapter, [Run("quote", block.text, block.attribution)], quote_style,
+                  wording, pauses)
+        chapter.end_block(pauses.paragraph)
+    elif isinstance(block, ListBlock):
+        count = len(block.items)
+        start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
+        chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
+        for number, item in enumerate(block.items, start=1):
+            runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
+            prefix = f"{number}. " if block.ordered else ""
+            _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
+            chapter.end_block(pauses.list_item)
+        chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
+
+
+def _add_runs(
+    chapter: _ChapterBuilder,
+    runs: list[Run],
+    quote_style: QuoteStyle,
+    wording: Wording,
+    pauses: Pauses,
+    prefix: str = "",
+) -> None:
+    """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number)."""
+    for run in runs:
+        quoted = run.kind == "quote"
+        cues = quoted and quote_style in (QuoteStyle.CUES, QuoteStyle.BOTH)
+        role = Role.QUOTE if quoted and quote_style is not QuoteStyle.CUES else Role.NARRATION
+        if cues:
+            chapter.add(Role.NARRATION, wording.quote_start, 0)
+        for sentence in split_sentences(run.text):
+            chapter.add(role, prefix + sentence, pauses.sentence,
+                        run.speaker if quoted else None, article_text=sentence)
+            prefix = ""
+        if cues:
+            chapter.add(Role.NARRATION, wording.quote_end, pauses.sentence)

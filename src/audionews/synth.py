@@ -1,0 +1,186 @@
+"""Script segments -> speech audio, one utterance at a time.
+
+The real engine is pyttsx3 2.99 over espeak-ng. What it does that shapes this module (measured,
+see DESIGN.md):
+
+- espeak-ng initialises once per process, so parallel synthesis needs worker processes, each
+  with its own engine.
+- In a fresh process the first utterance longer than about 150 characters silently writes no
+  file: every worker first speaks a short warm-up utterance, and every file is verified.
+- The driver prints "Audio saved to …" on stdout for every file: workers point their stdout
+  at /dev/null, so ``--json`` output stays clean.
+- One long utterance costs quadratic time: the script already hands over one sentence a
+  segment.
+- Unknown voice names fall back silently to the default voice: profiles are checked against
+  espeak-ng's own listing before any work (voices.check_voice).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import tempfile
+import wave
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from audionews.errors import SynthesisError
+from audionews.voices import Voice
+
+SAMPLE_RATE = 22050  # pyttsx3's espeak driver hard-codes its WAV header to 22,050 Hz mono 16-bit
+SAMPLE_WIDTH = 2
+SEGMENT_TIMEOUT_S = 120
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One thing to say, in one voice."""
+
+    text: str
+    voice: Voice
+
+
+class UtteranceFailed(SynthesisError):
+    """One utterance gave no audio; ``index`` says which."""
+
+    def __init__(self, index: int, cause: str) -> None:
+        self.index = index
+        self.cause = cause
+        super().__init__(f"utterance {index + 1}: {cause}")
+
+
+class SpeechEngine(Protocol):
+    """Anything that turns utterances into 16-bit mono PCM at ``SAMPLE_RATE``, in order."""
+
+    def synthesize(
+        self, utterances: Sequence[Utterance], progress: Progress | None = None
+    ) -> list[bytes]: ...
+
+
+class Pyttsx3Engine:
+    """pyttsx3 over espeak-ng, in ``jobs`` worker processes."""
+
+    name = "pyttsx3-espeak-ng"
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+
+    def synthesize(
+        self, utterances: Sequence[Utterance], progress: Progress | None = None
+    ) -> list[bytes]:
+        if not utterances:
+            return []
+        tasks = list(enumerate(utterances))
+        workers = min(self.jobs, max(1, len(tasks) // 8))
+        results: list[bytes | None] = [None] * len(tasks)
+        context = multiprocessing.get_context("fork")
+        with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
+            with context.Pool(workers, _init_worker, (workdir,)) as pool:
+                # Contiguous chunks keep each worker's voice switches as rare as the script's.
+                size = max(1, min(16, len(tasks) // (workers * 4) or 1))
+                chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+                stream = pool.imap(_synthesize_chunk, chunks)
+                done = 0
+                for _ in chunks:
+                    try:
+                        chunk_results = stream.next(timeout=SEGMENT_TIMEOUT_S)
+                    except multiprocessing.TimeoutError:
+                        raise SynthesisError(
+                            f"espeak-ng gave no audio within {SEGMENT_TIMEOUT_S} s"
+                        ) from None
+                    for index, audio, error in chunk_results:
+                        if error is not None:
+                            raise UtteranceFailed(index, error)
+                        results[index] = audio
+                    done += len(chunk_results)
+                    if progress:
+                        progress(done, len(tasks))
+        return [audio for audio in results if audio is not None]
+
+
+# --- worker process side -------------------------------------------------------------------
+
+_worker: _Worker | None = None
+_worker_error: str | None = None
+
+
+class _Worker:
+    def __init__(self, workdir: Path) -> None:
+        import pyttsx3  # imported here: only worker processes load espeak
+
+        self.workdir = workdir
+        self.engine = pyttsx3.init("espeak")
+        self.voice: Voice | None = None
+        self.count = 0
+        # Warm-up: a first long utterance in a fresh process writes no file.
+        self.say("Ready.", Voice("en-us"))
+
+    def say(self, text: str, voice: Voice) -> bytes:
+        if voice != self.voice:
+            # Set every property each time the voice changes: a variant's pitch otherwise
+            # lingers into the next voice.
+            self.engine.setProperty("voice", voice.voice)
+            self.engine.setProperty("rate", voice.rate)
+            self.engine.setProperty("pitch", voice.pitch)
+            self.engine.setProperty("volume", voice.volume)
+            self.voice = voice
+        self.count += 1
+        path = self.workdir / f"{os.getpid()}-{self.count}.wav"
+        try:
+            self.engine.save_to_file(text, str(path))
+            self.engine.runAndWait()
+            return _read_pcm(path)
+        finally:
+            path.unlink(missing_ok=True)
+
+
+def _read_pcm(path: Path) -> bytes:
+    if not path.exists():
+        raise SynthesisError("espeak-ng wrote no file")
+    with wave.open(str(path), "rb") as wav:
+        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (
+            SAMPLE_RATE,
+            1,
+            SAMPLE_WIDTH,
+        ):
+            raise SynthesisError("unexpected WAV format")
+        frames = wav.readframes(wav.getnframes())
+    if not frames:
+        raise SynthesisError("espeak-ng wrote an empty file")
+    return frames
+
+
+def _init_worker(workdir: str) -> None:
+    global _worker, _worker_error
+    # The parent handles Ctrl-C and tears the pool down; workers must not print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    try:
+        _worker = _Worker(Path(workdir))
+    except Exception as exc:  # reported per task: a raising initializer makes Pool respawn forever
+        _worker_error = f"espeak-ng could not start: {exc}"
+
+
+def _synthesize_chunk(
+    chunk: list[tuple[int, Utterance]],
+) -> list[tuple[int, bytes | None, str | None]]:
+    return [_synthesize_one(index, utterance) for index, utterance in chunk]
+
+
+def _synthesize_one(index: int, utterance: Utterance) -> tuple[int, bytes | None, str | None]:
+    if _worker is None:
+        return index, None, _worker_error or "worker not started"
+    error = "no audio"
+    for _attempt in range(2):  # a failure is tried once more before it is reported
+        try:
+            return index, _worker.say(utterance.text, utterance.voice), None
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+    return index, None, error

@@ -1,0 +1,212 @@
+"""ID3v2.3 tags and chapters: written after encoding, read back for any chaptered MP3.
+
+Facts this module follows (ID3v2 Chapter Frame Addendum, and DESIGN.md):
+
+- One CTOC, flagged top-level and ordered, lists every CHAP's element id and has a TIT2;
+  Overcast shows chapters only when it is there.
+- Each CHAP has start and end in milliseconds, byte offsets 0xFFFFFFFF ("use the times") and
+  a TIT2 sub-frame with its title.
+- ID3v2.3, not 2.4: Apple and Pocket Casts lost chapters with long titles in 2.4 tags.
+- ffmpeg and ffprobe ignore CTOC and list chapters in the order of the CHAP frames in the
+  file; mutagen orders frames by size. ``_TimeOrderedID3`` writes CHAP frames last, in time
+  order (mutagen issue #506 tracks this upstream).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.id3 import (
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TDRC,
+    TIT2,
+    TLAN,
+    TPE1,
+    TRCK,
+    TXXX,
+    USLT,
+    CTOCFlags,
+    Encoding,
+    ID3NoHeaderError,
+)
+from mutagen.id3._tags import save_frame  # the frame writer mutagen itself uses
+
+from audionews.errors import EpisodeError
+
+NO_OFFSET = 0xFFFFFFFF
+MAX_CTOC_CHILDREN = 255
+
+# ISO 639-1 (what articles declare) to ISO 639-2/B (what TLAN and USLT/COMM take).
+_LANGUAGES = {
+    "en": "eng", "fr": "fre", "de": "ger", "es": "spa", "pt": "por", "it": "ita", "nl": "dut",
+    "pl": "pol", "uk": "ukr", "ru": "rus", "ar": "ara", "zh": "chi", "ja": "jpn", "ko": "kor",
+    "sv": "swe", "da": "dan", "no": "nor", "fi": "fin", "cs": "cze", "el": "gre", "tr": "tur",
+    "he": "heb", "hi": "hin", "af": "afr", "ca": "cat", "ro": "rum", "hu": "hun",
+}
+
+
+def iso639_2(language: str) -> str:
+    """The three-letter code for a BCP 47 tag such as "en-GB"; "und" when unknown."""
+    return _LANGUAGES.get(language.split("-")[0].lower(), "und")
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter as tags carry it: title, start and end in milliseconds."""
+
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    """The tags of an episode or clip."""
+
+    title: str
+    show: str
+    artist: str | None = None
+    date: dt.date | None = None
+    language: str = "en"
+    description: str | None = None
+    transcript: str | None = None
+    track: int | None = None
+    comment: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+class _TimeOrderedID3(ID3):
+    """ID3 tags whose CHAP frames are written after all others, ordered by start time."""
+
+    def _write(self, config):  # type: ignore[no-untyped-def]
+        chapters = sorted(self.getall("CHAP"), key=lambda frame: frame.start_time)
+        self.delall("CHAP")
+        try:
+            head = super()._write(config)
+        finally:
+            for frame in chapters:
+                self.add(frame)
+        return head + b"".join(save_frame(frame, config=config) for frame in chapters)
+
+
+def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -> None:
+    """Write ID3v2.3 tags with a table of contents and chapters to the MP3 at ``path``."""
+    if len(chapters) > MAX_CTOC_CHILDREN:
+        raise ValueError(f"{len(chapters)} chapters; one CTOC lists at most 255")
+    id3 = _TimeOrderedID3()
+    lang = iso639_2(tags.language)
+    id3.add(TIT2(encoding=Encoding.UTF8, text=[tags.title]))
+    id3.add(TALB(encoding=Encoding.UTF8, text=[tags.show]))
+    id3.add(TCON(encoding=Encoding.UTF8, text=["Podcast"]))
+    id3.add(TLAN(encoding=Encoding.UTF8, text=[lang]))
+    if tags.artist:
+        id3.add(TPE1(encoding=Encoding.UTF8, text=[tags.artist]))
+    if tags.date:
+        id3.add(TDRC(encoding=Encoding.UTF8, text=[tags.date.isoformat()]))
+    if tags.track is not None:
+        id3.add(TRCK(encoding=Encoding.UTF8, text=[str(tags.track)]))
+    if tags.description:
+        id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="", text=[tags.description]))
+    if tags.comment:
+        id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="source", text=[tags.comment]))
+    if tags.transcript:
+        id3.add(USLT(encoding=Encoding.UTF8, lang=lang, desc="transcript", text=tags.transcript))
+    for key, value in tags.extra:
+        id3.add(TXXX(encoding=Encoding.UTF8, desc=key, text=[value]))
+
+    ids = [f"chp{number}" for number in range(len(chapters))]
+    if chapters:
+        id3.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[tags.title])],
+            )
+        )
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        id3.add(
+            CHAP(
+                element_id=element_id,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                start_offset=NO_OFFSET,
+                end_offset=NO_OFFSET,
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[chapter.title])],
+            )
+        )
+    id3.update_to_v23()
+    try:
+        id3.save(str(path), v2_version=3, v1=0)
+    except (MutagenError, OSError) as exc:
+        raise EpisodeError(path, f"cannot write tags ({exc})") from None
+
+
+def _load(path: Path) -> ID3:
+    if not path.exists():
+        raise EpisodeError(path, "no such file")
+    if path.is_dir():
+        raise EpisodeError(path, "is a folder, not an MP3 file")
+    try:
+        return ID3(str(path))
+    except ID3NoHeaderError:
+        raise EpisodeError(path, "no ID3 tags (not a tagged MP3)") from None
+    except (MutagenError, OSError) as exc:
+        raise EpisodeError(path, f"unreadable ID3 tags ({exc})") from None
+
+
+def read_chapters(path: Path) -> list[ChapterMark]:
+    """The chapters of any MP3 with ID3 chapters, in playing order.
+
+    The order is the top-level CTOC's when there is one, else start time.
+    """
+    id3 = _load(path)
+    frames = {frame.element_id: frame for frame in id3.getall("CHAP")}
+    ordered = sorted(frames.values(), key=lambda frame: frame.start_time)
+    toc = next((f for f in id3.getall("CTOC") if f.flags & CTOCFlags.TOP_LEVEL), None)
+    if toc is not None and all(child in frames for child in toc.child_element_ids):
+        ordered = [frames[child] for child in toc.child_element_ids]
+    return [ChapterMark(_title(frame), frame.start_time, frame.end_time) for frame in ordered]
+
+
+def _title(frame: CHAP) -> str:
+    titles = frame.sub_frames.getall("TIT2")
+    return str(titles[0].text[0]) if titles and titles[0].text else frame.element_id
+
+
+def read_tags(path: Path) -> EpisodeTags:
+    """The main tags of an MP3 (title, show, artist, date, language, description)."""
+    id3 = _load(path)
+
+    def text(frame_id: str) -> str | None:
+        frame = id3.get(frame_id)
+        return str(frame.text[0]) if frame is not None and frame.text else None
+
+    date_text = text("TDRC")
+    date = None
+    if date_text:
+        try:
+            date = dt.date.fromisoformat(date_text[:10])
+        except ValueError:
+            date = None
+    comments = [c for c in id3.getall("COMM") if c.desc == ""]
+    transcripts = id3.getall("USLT")
+    return EpisodeTags(
+        title=text("TIT2") or path.stem,
+        show=text("TALB") or "",
+        artist=text("TPE1"),
+        date=date,
+        language=text("TLAN") or "und",
+        description=str(comments[0].text[0]) if comments and comments[0].text else None,
+        transcript=str(transcripts[0].text) if transcripts else None,
+        track=int(t.split("/")[0]) if (t := text("TRCK")) and t.split("/")[0].isdigit() else None,
+    )

@@ -1,0 +1,221 @@
+"""Voice profiles: which espeak-ng voice speaks each role, how fast, and the pauses between.
+
+A profile is a TOML file in the project's ``voices/`` folder (or any path)::
+
+    description = "US English narrator, female quote voice, British announcer"
+
+    [narrator]          # also [quote] and [announcer]
+    voice = "en-us"     # an espeak-ng voice, optionally "+variant" (en-us+f3)
+    rate = 175          # words a minute
+    pitch = 50          # 0-100
+    volume = 1.0        # 0.0-2.0
+
+    [pauses]            # milliseconds of silence after each kind of segment
+    sentence = 300
+    paragraph = 700
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from audionews.errors import ToolMissingError, VoiceProfileError
+from audionews.script import Pauses, Role
+
+DEFAULT_PROFILE = "default"
+ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one role sounds.
+
+    voice: espeak-ng voice name, optionally with a variant ("en-us+f3").
+    rate: speaking rate in words a minute, as espeak-ng takes it.
+    pitch: 0 to 100, 50 being the voice's own.
+    volume: 0.0 to 2.0, 1.0 being the voice's own.
+    """
+
+    voice: str
+    rate: int = 175
+    pitch: int = 50
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """A named set of voices, one per role, and the pauses between segments."""
+
+    name: str
+    voices: dict[Role, Voice]
+    pauses: Pauses
+    description: str = ""
+    path: Path | None = None
+
+    def voice_for(self, role: Role) -> Voice:
+        return self.voices[role]
+
+    def with_rate(self, words_per_minute: int) -> VoiceProfile:
+        """The same profile at another narrator rate; other roles and pauses scale alike."""
+        factor = words_per_minute / self.voices[Role.NARRATION].rate
+        voices = {
+            role: Voice(v.voice, round(v.rate * factor), v.pitch, v.volume)
+            for role, v in self.voices.items()
+        }
+        return VoiceProfile(self.name, voices, self.pauses.scaled(1 / factor),
+                            self.description, self.path)
+
+
+def profile_folders() -> list[Path]:
+    """Where profiles are looked for by name, first match wins."""
+    folders = []
+    if env := os.environ.get("AUDIONEWS_VOICES"):
+        folders.append(Path(env))
+    folders.append(Path.cwd() / "voices")
+    # The project's own voices/ folder, beside src/ in a checkout or an editable install.
+    folders.append(Path(__file__).resolve().parents[2] / "voices")
+    return folders
+
+
+def find_profile(name: str) -> Path:
+    """The file of the profile called ``name``, or ``name`` itself when it is a path."""
+    candidate = Path(name)
+    if candidate.suffix == ".toml" or os.sep in name:
+        if candidate.is_file():
+            return candidate
+        raise VoiceProfileError(f"voice profile {name}: no such file")
+    for folder in profile_folders():
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    known = sorted({p.stem for folder in profile_folders() if folder.is_dir()
+                    for p in folder.glob("*.toml")})
+    hint = f" (profiles: {', '.join(known)})" if known else ""
+    raise VoiceProfileError(f"unknown voice profile {name!r}{hint}")
+
+
+def load_profile(name: str = DEFAULT_PROFILE, *, check_installed: bool = True) -> VoiceProfile:
+    """Load a profile by name or path and, unless told not to, check its voices exist."""
+    path = find_profile(name)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VoiceProfileError(f"voice profile {path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise VoiceProfileError(f"voice profile {path}: not valid TOML ({exc})") from None
+    profile = _parse_profile(path, data)
+    if check_installed:
+        for role, voice in profile.voices.items():
+            check_voice(voice.voice, f"voice profile {path} [{ROLE_TABLES[role]}]")
+    return profile
+
+
+def _parse_profile(path: Path, data: dict[str, object]) -> VoiceProfile:
+    voices: dict[Role, Voice] = {}
+    for role, table in ROLE_TABLES.items():
+        section = data.get(table)
+        if not isinstance(section, dict) or "voice" not in section:
+            raise VoiceProfileError(f"voice profile {path}: [{table}] needs a voice")
+        unknown = set(section) - {f.name for f in fields(Voice)}
+        if unknown:
+            raise VoiceProfileError(
+                f"voice profile {path}: [{table}] has unknown keys: {', '.join(sorted(unknown))}"
+            )
+        try:
+            voice = Voice(
+                voice=str(section["voice"]),
+                rate=int(section.get("rate", 175)),
+                pitch=int(section.get("pitch", 50)),
+                volume=float(section.get("volume", 1.0)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise VoiceProfileError(f"voice profile {path}: [{table}] {exc}") from None
+        if not 80 <= voice.rate <= 500:
+            raise VoiceProfileError(f"voice profile {path}: [{table}] rate must be 80-500")
+        if not 0 <= voice.pitch <= 100:
+            raise VoiceProfileError(f"voice profile {path}: [{table}] pitch must be 0-100")
+        if not 0.0 <= voice.volume <= 2.0:
+            raise VoiceProfileError(f"voice profile {path}: [{table}] volume must be 0-2")
+        voices[role] = voice
+
+    pause_table = data.get("pauses", {})
+    if not isinstance(pause_table, dict):
+        raise VoiceProfileError(f"voice profile {path}: [pauses] must be a table")
+    known_pauses = {f.name for f in fields(Pauses)}
+    unknown = set(pause_table) - known_pauses
+    if unknown:
+        raise VoiceProfileError(
+            f"voice profile {path}: [pauses] has unknown keys: {', '.join(sorted(unknown))}"
+        )
+    try:
+        pauses = Pauses(**{key: int(value) for key, value in pause_table.items()})
+    except (TypeError, ValueError) as exc:
+        raise VoiceProfileError(f"voice profile {path}: [pauses] {exc}") from None
+    return VoiceProfile(path.stem, voices, pauses, str(data.get("description", "")), path)
+
+
+@dataclass(frozen=True)
+class InstalledVoices:
+    """What espeak-ng has installed: voice names (any spelling it accepts) and variants."""
+
+    voices: frozenset[str]
+    variants: frozenset[str]
+
+
+@functools.cache
+def installed_voices() -> InstalledVoices:
+    """Ask espeak-ng which voices and variants it has."""
+    return InstalledVoices(
+        frozenset(_voice_names(_espeak_listing("--voices"))),
+        frozenset(_voice_names(_espeak_listing("--voices=variant"), variants=True)),
+    )
+
+
+def _espeak_listing(flag: str) -> str:
+    try:
+        result = subprocess.run(
+            ["espeak-ng", flag], capture_output=True, text=True, check=True, timeout=30
+        )
+    except FileNotFoundError:
+        raise ToolMissingError("espeak-ng", "espeak-ng") from None
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise VoiceProfileError(f"espeak-ng could not list its voices ({exc})") from None
+    return result.stdout
+
+
+def _voice_names(listing: str, *, variants: bool = False) -> list[str]:
+    names: list[str] = []
+    for line in listing.splitlines()[1:]:
+        columns = line.split()
+        if len(columns) < 5:
+            continue
+        language, name, file = columns[1], columns[3], columns[4]
+        if variants:
+            names.append(file.rsplit("/", 1)[-1].lower())
+        else:
+            names.extend({language.lower(), name.lower(), file.lower()})
+    return names
+
+
+def check_voice(voice: str, where: str) -> None:
+    """Raise a VoiceProfileError, with the nearest installed names, unless ``voice`` exists.
+
+    pyttsx3 silently falls back to the default voice for a name espeak-ng does not know, so
+    this check is the only thing standing between a typo and a wrong-sounding episode.
+    """
+    installed = installed_voices()
+    base, _, variant = voice.lower().partition("+")
+    if base not in installed.voices:
+        close = difflib.get_close_matches(base, sorted(installed.voices), n=3)
+        hint = f"; closest installed: {', '.join(close)}" if close else ""
+        raise VoiceProfileError(f"{where}: espeak-ng has no voice {base!r}{hint}")
+    if variant and variant not in installed.variants:
+        close = difflib.get_close_matches(variant, sorted(installed.variants), n=3)
+        hint = f"; closest variants: {', '.join(close)}" if close else ""
+        raise VoiceProfileError(f"{where}: espeak-ng has no variant {variant!r}{hint}")
