@@ -13,9 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydub import AudioSegment
-from pydub.silence import detect_leading_silence
-
 from audionews.script import Script
 from audionews.synth import SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -76,6 +73,11 @@ def _samples(ms: int) -> int:
 
 def clean_utterance(pcm: bytes) -> bytes:
     """Trim the silence around one utterance and fade its edges."""
+    # Imported here: pydub warns at import when ffmpeg is missing, before the build has had
+    # the chance to say so in one clear line.
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
     audio = AudioSegment(data=pcm, sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1)
     lead = detect_leading_silence(audio, SILENCE_THRESHOLD_DBFS, chunk_size=5)
     tail = detect_leading_silence(audio.reverse(), SILENCE_THRESHOLD_DBFS, chunk_size=5)

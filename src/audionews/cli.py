@@ -101,8 +101,9 @@ def build(
     )
     if not as_json:
         for number, chapter in enumerate(episode.chapters, start=1):
-            click.echo(f"  {number:>2}  {_clock(chapter.start_ms / 1000)}  {chapter.title}",
-                       err=True)
+            click.echo(
+                f"  {number:>2}  {_clock(chapter.start_ms / 1000)}  {chapter.title}", err=True
+            )
 
 
 @main.command()
@@ -118,8 +119,12 @@ def chapters(episode: Path, as_json: bool) -> None:
         click.echo(
             json.dumps(
                 [
-                    {"number": number, "title": mark.title, "start_s": mark.start_ms / 1000,
-                     "end_s": mark.end_ms / 1000}
+                    {
+                        "number": number,
+                        "title": mark.title,
+                        "start_s": mark.start_ms / 1000,
+                        "end_s": mark.end_ms / 1000,
+                    }
                     for number, mark in enumerate(marks, start=1)
                 ],
                 ensure_ascii=False,
@@ -183,8 +188,10 @@ def _script_json(spoken: Any) -> dict[str, Any]:
 
 
 def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600:d}:{whole // 60 % 60:02d}:{whole % 60:02d}.{int(seconds * 1000) % 1000:03d}"
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 def _progress_printer() -> Callable[[str, int, int], None]:

@@ -32,7 +32,7 @@ class ArticleError(AudionewsError):
     def __init__(self, path: Path | str, cause: str) -> None:
         self.path = Path(path)
         self.cause = cause
-        super().__init__(f"error reading {self.path}: {cause}")
+        super().__init__(f"cannot read {self.path}: {cause}")
 
 
 class VoiceProfileError(AudionewsError):
@@ -45,7 +45,7 @@ class EpisodeError(AudionewsError):
     def __init__(self, path: Path | str, cause: str) -> None:
         self.path = Path(path)
         self.cause = cause
-        super().__init__(f"error reading {self.path}: {cause}")
+        super().__init__(f"cannot read {self.path}: {cause}")
 
 
 class OutputError(AudionewsError):

@@ -30,9 +30,14 @@ _SPEECH_VERBS = (
     "claimed|claims|admitted|admits|concluded|concludes|observed|observes|acknowledged|"
     "acknowledges|urged|urges|pointed out|points out|went on|according to"
 )
-_TITLE_WORDS = r"(?:(?:President|Prime Minister|Minister|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?|Sir|Dame|General|Gen\.?|Senator|Sen\.?|Mayor|Chancellor|Judge|Captain|Chief|Professor|Governor|Rev\.?)\s+)*"
+_TITLE_WORDS = (
+    r"(?:(?:President|Prime Minister|Minister|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?|Sir|Dame|"
+    r"General|Gen\.?|Senator|Sen\.?|Mayor|Chancellor|Judge|Captain|Chief|Professor|Governor|"
+    r"Rev\.?)\s+)*"
+)
 _NAME_WORD = r"[A-Z][\w’'\-]*(?:\.[A-Z][\w’'\-]*)*"
-_NAME = rf"{_TITLE_WORDS}{_NAME_WORD}(?:\s+(?:de|van|von|der|al|bin|da|di|le|la)?\s*{_NAME_WORD}){{0,3}}"
+_PARTICLE = r"(?:de|van|von|der|al|bin|da|di|le|la)"
+_NAME = rf"{_TITLE_WORDS}{_NAME_WORD}(?:\s+{_PARTICLE}?\s*{_NAME_WORD}){{0,3}}"
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 
 # "…,” said Okafor" / "…,” Okafor said" / "…,” she said" at the start of the narration after.
@@ -40,13 +45,15 @@ _AFTER = re.compile(
     rf"^[\s,;:—–-]*(?:(?:{_SPEECH_VERBS})\s+(?P<name1>{_NAME}|{_PRONOUN})"
     rf"|(?P<name2>{_NAME}|{_PRONOUN})\s+(?:{_SPEECH_VERBS})\b)"
 )
-# "Okafor said: “…" / "said Okafor, “…" / "according to Okafor, “…" at the end of the narration before.
+# "Okafor said: “…" / "said Okafor, “…" / "according to Okafor, “…" ending the narration before.
 _BEFORE = re.compile(
     rf"(?:(?P<name1>{_NAME}|{_PRONOUN})\s+(?:{_SPEECH_VERBS})(?:\s+\w+){{0,6}}"
     rf"|(?:{_SPEECH_VERBS})\s+(?P<name2>{_NAME}))[,:]?\s*$"
 )
 _REPORTED = re.compile(rf"(?P<name>{_NAME})\s+(?:{_SPEECH_VERBS})\b")
-_NOT_NAMES = frozenset({"The", "A", "An", "This", "That", "It", "In", "But", "And", "As", "We", "I"})
+_NOT_NAMES = frozenset(
+    {"The", "A", "An", "This", "That", "It", "In", "But", "And", "As", "We", "I"}
+)
 
 
 @dataclass(frozen=True)
@@ -137,9 +144,7 @@ def _is_inline_phrase(text: str, start: int, end: int, inner: str) -> bool:
     return not _AFTER.match(text[end:])
 
 
-def _quote_spans(
-    text: str, *, inside: bool
-) -> tuple[list[tuple[int, int, int, int]], int | None]:
+def _quote_spans(text: str, *, inside: bool) -> tuple[list[tuple[int, int, int, int]], int | None]:
     """Quotation spans as (start, end, inner start, inner end), and where an unclosed one opened.
 
     With ``inside`` the text begins inside a quotation carried from the previous paragraph.
@@ -190,14 +195,13 @@ def _opening_context(before: str) -> bool:
 
 
 def _single_role(text: str, index: int, before: str, after: str) -> str | None:
-    char = text[index]
     if before.isalnum() and after.isalnum():
         return None  # it's, Ukraine's, rock'n'roll
     if _APOSTROPHE_WORDS.match(text[index + 1 :]) and _opening_context(before):
         return None  # the '90s, rock 'n' roll, 'em
     if before == "n" and index >= 2 and text[index - 2] in "'’":
         return None  # the closing mark of 'n'
-    if _opening_context(before) and (after.isalnum() or after in "“\""):
+    if _opening_context(before) and (after.isalnum() or after in '“"'):
         return "open"
     if not before.isspace() and (after.isspace() or not after.isalnum()):
         return "close"

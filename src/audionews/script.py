@@ -164,20 +164,31 @@ def make_script(
     quote_state = QuoteState()
 
     opening = _ChapterBuilder(article.title, pauses)
-    opening.add(Role.ANNOUNCEMENT, _sentence(article.title), pauses.announcement,
-                article_text=article.title)
+    opening.add(
+        Role.ANNOUNCEMENT, _sentence(article.title), pauses.announcement, article_text=article.title
+    )
     if article.byline:
-        opening.add(Role.ANNOUNCEMENT, wording.byline.format(byline=article.byline),
-                    pauses.announcement, article_text=article.byline)
+        opening.add(
+            Role.ANNOUNCEMENT,
+            wording.byline.format(byline=article.byline),
+            pauses.announcement,
+            article_text=article.byline,
+        )
     if article.date:
-        opening.add(Role.ANNOUNCEMENT, wording.date.format(date=article.date),
-                    pauses.announcement, article_text=article.date)
+        opening.add(
+            Role.ANNOUNCEMENT,
+            wording.date.format(date=article.date),
+            pauses.announcement,
+            article_text=article.date,
+        )
     if sections:
         names = _join_names([heading.text for heading in sections])
         template = wording.overview_one if len(sections) == 1 else wording.overview
-        opening.add(Role.ANNOUNCEMENT,
-                    _sentence(template.format(count=len(sections), names=names)),
-                    pauses.paragraph)
+        opening.add(
+            Role.ANNOUNCEMENT,
+            _sentence(template.format(count=len(sections), names=names)),
+            pauses.paragraph,
+        )
 
     chapters: list[_ChapterBuilder] = [opening]
     blocks = list(article.blocks)
@@ -189,8 +200,9 @@ def make_script(
             chapter = _ChapterBuilder(block.text, pauses)
             chapter.add(
                 Role.ANNOUNCEMENT,
-                _sentence(wording.section.format(number=number, total=len(sections),
-                                                 title=block.text)),
+                _sentence(
+                    wording.section.format(number=number, total=len(sections), title=block.text)
+                ),
                 pauses.announcement,
                 article_text=block.text,
             )
@@ -232,10 +244,15 @@ def _add_block(
     elif isinstance(block, Quotation):
         if block.attribution:
             quote_state.last_speaker = block.attribution
-            chapter.add(Role.NARRATION, wording.pull_quote_intro.format(who=block.attribution),
-                        pauses.sentence, article_text=block.attribution)
-        _add_runs(chapter, [Run("quote", block.text, block.attribution)], quote_style,
-                  wording, pauses)
+            chapter.add(
+                Role.NARRATION,
+                wording.pull_quote_intro.format(who=block.attribution),
+                pauses.sentence,
+                article_text=block.attribution,
+            )
+        _add_runs(
+            chapter, [Run("quote", block.text, block.attribution)], quote_style, wording, pauses
+        )
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, ListBlock):
         count = len(block.items)
@@ -265,8 +282,13 @@ def _add_runs(
         if cues:
             chapter.add(Role.NARRATION, wording.quote_start, 0)
         for sentence in split_sentences(run.text):
-            chapter.add(role, prefix + sentence, pauses.sentence,
-                        run.speaker if quoted else None, article_text=sentence)
+            chapter.add(
+                role,
+                prefix + sentence,
+                pauses.sentence,
+                run.speaker if quoted else None,
+                article_text=sentence,
+            )
             prefix = ""
         if cues:
             chapter.add(Role.NARRATION, wording.quote_end, pauses.sentence)

@@ -79,27 +79,29 @@ class Pyttsx3Engine:
         workers = min(self.jobs, max(1, len(tasks) // 8))
         results: list[bytes | None] = [None] * len(tasks)
         context = multiprocessing.get_context("fork")
-        with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
-            with context.Pool(workers, _init_worker, (workdir,)) as pool:
-                # Contiguous chunks keep each worker's voice switches as rare as the script's.
-                size = max(1, min(16, len(tasks) // (workers * 4) or 1))
-                chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-                stream = pool.imap(_synthesize_chunk, chunks)
-                done = 0
-                for _ in chunks:
-                    try:
-                        chunk_results = stream.next(timeout=SEGMENT_TIMEOUT_S)
-                    except multiprocessing.TimeoutError:
-                        raise SynthesisError(
-                            f"espeak-ng gave no audio within {SEGMENT_TIMEOUT_S} s"
-                        ) from None
-                    for index, audio, error in chunk_results:
-                        if error is not None:
-                            raise UtteranceFailed(index, error)
-                        results[index] = audio
-                    done += len(chunk_results)
-                    if progress:
-                        progress(done, len(tasks))
+        with (
+            tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir,
+            context.Pool(workers, _init_worker, (workdir,)) as pool,
+        ):
+            # Contiguous chunks keep each worker's voice switches as rare as the script's.
+            size = max(1, min(16, len(tasks) // (workers * 4) or 1))
+            chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+            stream = pool.imap(_synthesize_chunk, chunks)
+            done = 0
+            for _ in chunks:
+                try:
+                    chunk_results = stream.next(timeout=SEGMENT_TIMEOUT_S)
+                except multiprocessing.TimeoutError:
+                    raise SynthesisError(
+                        f"espeak-ng gave no audio within {SEGMENT_TIMEOUT_S} s"
+                    ) from None
+                for index, audio, error in chunk_results:
+                    if error is not None:
+                        raise UtteranceFailed(index, error)
+                    results[index] = audio
+                done += len(chunk_results)
+                if progress:
+                    progress(done, len(tasks))
         return [audio for audio in results if audio is not None]
 
 

@@ -47,10 +47,33 @@ MAX_CTOC_CHILDREN = 255
 
 # ISO 639-1 (what articles declare) to ISO 639-2/B (what TLAN and USLT/COMM take).
 _LANGUAGES = {
-    "en": "eng", "fr": "fre", "de": "ger", "es": "spa", "pt": "por", "it": "ita", "nl": "dut",
-    "pl": "pol", "uk": "ukr", "ru": "rus", "ar": "ara", "zh": "chi", "ja": "jpn", "ko": "kor",
-    "sv": "swe", "da": "dan", "no": "nor", "fi": "fin", "cs": "cze", "el": "gre", "tr": "tur",
-    "he": "heb", "hi": "hin", "af": "afr", "ca": "cat", "ro": "rum", "hu": "hun",
+    "en": "eng",
+    "fr": "fre",
+    "de": "ger",
+    "es": "spa",
+    "pt": "por",
+    "it": "ita",
+    "nl": "dut",
+    "pl": "pol",
+    "uk": "ukr",
+    "ru": "rus",
+    "ar": "ara",
+    "zh": "chi",
+    "ja": "jpn",
+    "ko": "kor",
+    "sv": "swe",
+    "da": "dan",
+    "no": "nor",
+    "fi": "fin",
+    "cs": "cze",
+    "el": "gre",
+    "tr": "tur",
+    "he": "heb",
+    "hi": "hin",
+    "af": "afr",
+    "ca": "cat",
+    "ro": "rum",
+    "hu": "hun",
 }
 
 

@@ -68,8 +68,9 @@ class VoiceProfile:
             role: Voice(v.voice, round(v.rate * factor), v.pitch, v.volume)
             for role, v in self.voices.items()
         }
-        return VoiceProfile(self.name, voices, self.pauses.scaled(1 / factor),
-                            self.description, self.path)
+        return VoiceProfile(
+            self.name, voices, self.pauses.scaled(1 / factor), self.description, self.path
+        )
 
 
 def profile_folders() -> list[Path]:
@@ -94,8 +95,9 @@ def find_profile(name: str) -> Path:
         path = folder / f"{name}.toml"
         if path.is_file():
             return path
-    known = sorted({p.stem for folder in profile_folders() if folder.is_dir()
-                    for p in folder.glob("*.toml")})
+    known = sorted(
+        {p.stem for folder in profile_folders() if folder.is_dir() for p in folder.glob("*.toml")}
+    )
     hint = f" (profiles: {', '.join(known)})" if known else ""
     raise VoiceProfileError(f"unknown voice profile {name!r}{hint}")
 

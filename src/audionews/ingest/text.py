@@ -108,9 +108,8 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
             continue
         if (lone := _LONE_ATTRIBUTION.match(line)) and blocks and _fully_quoted(blocks[-1]):
             previous = blocks.pop()
-            assert isinstance(previous, Paragraph | Quotation)
-            quoted = previous.text if isinstance(previous, Quotation) else previous.text
-            blocks.append(Quotation(_strip_quotes(quoted), lone.group("who").strip()))
+            assert isinstance(previous, Paragraph)
+            blocks.append(Quotation(_strip_quotes(previous.text), lone.group("who").strip()))
             continue
         if (pull := _DASH_ATTRIBUTION.match(line)) and _is_whole_quote(pull.group("quote")):
             who = pull.group("who").strip()
@@ -164,15 +163,19 @@ def _units(text: str) -> list[_Unit]:
 def _wrap_width(blocks: list[list[str]]) -> int | None:
     """The column the text is hard-wrapped at, or None when lines are not wrapped.
 
-    Text is taken as wrapped when it has paragraphs of several lines and no line longer than
-    a terminal is wide; the width is the longest line.
+    Text is taken as wrapped when no line is longer than a terminal is wide, the longest is
+    at least 50 characters, and enough line breaks fall mid-sentence (a line ending in a
+    word or comma, the next starting in lower case) to show the breaks are the wrapper's.
     """
-    multi_line = [line for block in blocks if len(block) > 1 for line in block[:-1]]
     all_lines = [line for block in blocks for line in block]
-    if len(multi_line) < 2:
+    longest = max((len(line) for line in all_lines), default=0)
+    if not 50 <= longest <= 100:
         return None
-    longest = max(len(line) for line in all_lines)
-    if longest > 100:
+    breaks = [(block[i], block[i + 1]) for block in blocks for i in range(len(block) - 1)]
+    mid_sentence = sum(
+        1 for before, after in breaks if re.search(r"[\w,;]$", before) and after[0].islower()
+    )
+    if mid_sentence == 0 or mid_sentence < 0.2 * len(breaks):
         return None
     return longest
 

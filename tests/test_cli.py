@@ -1,0 +1,205 @@
+"""The command line, end to end: real espeak-ng and ffmpeg, checked with ffprobe."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audionews import __version__
+from audionews.cli import main
+from audionews.episode import BuildOptions, build
+from audionews.errors import SynthesisError
+from conftest import audio_cli, ffprobe
+
+SEED_TITLES = [
+    "First Part of Ukraine-Russia Prisoners of War Exchange Completed, Zelenskyy Says",
+    "What We Know So Far",
+    "A Moment of Relief for Families",
+    "How the Exchange Happened",
+    "Why It Matters",
+    "The Larger Context",
+    "What Comes Next?",
+    "Final Thoughts",
+]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [audio_cli(), *args], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+
+
+def check_chapters(mp3: Path, titles: list[str]) -> list[dict]:
+    probed = ffprobe(mp3, "-show_chapters", "-show_format", "-show_streams")
+    chapters = probed["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == titles
+    duration_ms = float(probed["format"]["duration"]) * 1000
+    assert chapters[0]["start"] == 0
+    for before, after in itertools.pairwise(chapters):
+        assert before["start"] < before["end"] == after["start"]
+    # The last chapter ends where the audio does (ffprobe's duration is within a frame).
+    assert abs(chapters[-1]["end"] - duration_ms) < 60
+    (stream,) = probed["streams"]
+    assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == ("mp3", "44100", 1)
+    assert stream["bit_rate"] == "96000"
+    return chapters
+
+
+@pytest.mark.e2e
+def test_build_example_with_json(tmp_path: Path, example_article: Path):
+    result = run("build", str(example_article), "-o", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    mp3 = Path(summary["mp3"])
+    assert mp3 == tmp_path / "port-callow-opens-its-tidal-flood-barrier-after-six-years-of-work.mp3"
+    titles = [
+        "Port Callow Opens Its Tidal Flood Barrier After Six Years of Work",
+        "How the Barrier Works",
+        "What Residents Were Promised",
+        "What Happens Next?",
+    ]
+    chapters = check_chapters(mp3, titles)
+    assert [c["title"] for c in summary["chapters"]] == titles
+    assert [c["start_s"] for c in summary["chapters"]] == [c["start"] / 1000 for c in chapters]
+    assert summary["duration_s"] > 60
+    tags = ffprobe(mp3, "-show_format")["format"]["tags"]
+    assert tags["title"] == titles[0]
+    assert tags["artist"] == "Tomas Reyland"
+    assert tags["album"] == "audionews"
+    assert tags["genre"] == "Podcast"
+    assert tags["language"] == "eng"
+    assert tags["date"].startswith("2026")
+    assert "Section 1 of 3: How the Barrier Works." in tags["lyrics-transcript-eng"]
+    assert "wrote " in result.stderr
+    # Nothing but the finished episode is left in the folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [mp3.name]
+
+    listed = run("chapters", str(mp3))
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 4
+    assert lines[1].split(None, 3)[0] == "2" and lines[1].endswith("How the Barrier Works")
+
+
+@pytest.mark.e2e
+@pytest.mark.shared
+def test_build_seed_article(tmp_path: Path, seed_article: Path):
+    result = run("build", str(seed_article), "-o", str(tmp_path / "out"), "--json")
+    assert result.returncode == 0, result.stderr
+    mp3 = Path(json.loads(result.stdout)["mp3"])
+    check_chapters(mp3, SEED_TITLES)
+    listed = json.loads(run("chapters", str(mp3), "--json").stdout)
+    assert [c["title"] for c in listed] == SEED_TITLES
+    assert [c["number"] for c in listed] == list(range(1, 9))
+
+
+@pytest.mark.parametrize(
+    ("content", "cause"),
+    [
+        pytest.param(None, "no such file", id="missing"),
+        pytest.param("folder", "is a folder", id="folder"),
+        pytest.param(b"", "the file is empty", id="empty"),
+        pytest.param(b" \n\n \t\n", "only white space", id="whitespace"),
+        pytest.param(bytes(range(256)) * 8, "binary data", id="binary"),
+    ],
+)
+def test_bad_article_is_one_line_without_output(tmp_path: Path, content, cause: str):
+    article = tmp_path / "article.txt"
+    if content == "folder":
+        article.mkdir()
+    elif content is not None:
+        article.write_bytes(content)
+    out = tmp_path / "out"
+    result = run("build", str(article), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == f"audionews: cannot read {article}: {cause}\n" or (
+        cause in result.stderr and result.stderr.count("\n") == 1
+    )
+    assert "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def _path_with(tmp_path: Path, *programs: str) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in programs:
+        os.symlink(shutil.which(program), bin_dir / program)
+    return {**os.environ, "PATH": str(bin_dir)}
+
+
+@pytest.mark.parametrize(
+    ("present", "message"),
+    [
+        pytest.param(
+            ("espeak-ng",),
+            "audionews: ffmpeg is not installed: install the Debian package ffmpeg "
+            "(sudo apt-get install ffmpeg)\n",
+            id="no-ffmpeg",
+        ),
+        pytest.param(
+            ("ffmpeg", "ffprobe"),
+            "audionews: espeak-ng is not installed: install the Debian package espeak-ng "
+            "(sudo apt-get install espeak-ng)\n",
+            id="no-espeak-ng",
+        ),
+    ],
+)
+def test_missing_program_names_its_package(
+    tmp_path: Path, example_article: Path, present: tuple[str, ...], message: str
+):
+    result = run(
+        "build",
+        str(example_article),
+        "-o",
+        str(tmp_path / "out"),
+        env=_path_with(tmp_path, *present),
+    )
+    assert (result.returncode, result.stderr) == (1, message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_profile_and_unknown_voice(tmp_path: Path, example_article: Path):
+    result = run("build", str(example_article), "-o", str(tmp_path), "--voices", "nosuch")
+    assert result.returncode == 1
+    assert result.stderr.startswith("audionews: unknown voice profile 'nosuch' (profiles: ")
+    profile = tmp_path / "typo.toml"
+    profile.write_text(
+        '[narrator]\nvoice = "en-uss"\n[quote]\nvoice = "en-us+f3"\n[announcer]\nvoice = "en-us"\n'
+    )
+    result = run("build", str(example_article), "-o", str(tmp_path), "--voices", str(profile))
+    assert result.returncode == 1
+    assert f"voice profile {profile} [narrator]: espeak-ng has no voice 'en-uss'" in result.stderr
+    assert "closest installed: en-us" in result.stderr
+    assert not list(tmp_path.glob("*.mp3"))
+
+
+class _FailingEngine:
+    def synthesize(self, utterances, progress=None):
+        raise SynthesisError("espeak-ng crashed")
+
+
+@pytest.mark.e2e
+def test_failed_build_keeps_the_earlier_episode(tmp_path: Path, example_article: Path):
+    good = build(example_article, tmp_path)
+    before = good.mp3.read_bytes()
+    with pytest.raises(SynthesisError):
+        build(example_article, tmp_path, BuildOptions(), engine=_FailingEngine())
+    assert good.mp3.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [good.mp3.name]
+
+
+def test_version_and_help_on_every_command():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--version"]).output == f"audionews, version {__version__}\n"
+    for name, command in main.commands.items():
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and command.help.split("\n")[0] in result.output
