@@ -203,3 +203,55 @@ def test_version_and_help_on_every_command():
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and command.help.split("\n")[0] in result.output
+
+
+def test_script_json_is_exact(tmp_path: Path):
+    article = tmp_path / "pier.txt"
+    article.write_text(
+        "Pier Reopens\nBy Ana Lindqvist\nThe pier reopened.\nWhy Now\n“It is safe,” said Okafor.\n"
+    )
+    result = CliRunner().invoke(main, ["script", str(article), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {
+        "title": "Pier Reopens",
+        "byline": "Ana Lindqvist",
+        "date": None,
+        "language": "en",
+        "chapters": [
+            {
+                "title": "Pier Reopens",
+                "segments": [
+                    {"role": "announcement", "text": "Pier Reopens.", "speaker": None},
+                    {"role": "announcement", "text": "By Ana Lindqvist.", "speaker": None},
+                    {
+                        "role": "announcement",
+                        "text": "This briefing has 1 section: Why Now.",
+                        "speaker": None,
+                    },
+                    {"role": "narration", "text": "The pier reopened.", "speaker": None},
+                ],
+            },
+            {
+                "title": "Why Now",
+                "segments": [
+                    {"role": "announcement", "text": "Section 1 of 1: Why Now.", "speaker": None},
+                    {"role": "quote", "text": "It is safe,", "speaker": "Okafor"},
+                    {"role": "narration", "text": "said Okafor.", "speaker": None},
+                    {"role": "announcement", "text": "End of briefing.", "speaker": None},
+                ],
+            },
+        ],
+    }
+
+
+def test_script_listing_marks_roles_and_speakers(tmp_path: Path):
+    article = tmp_path / "pier.txt"
+    article.write_text("Pier Reopens\n“It is safe,” said Okafor.\n")
+    result = CliRunner().invoke(main, ["script", str(article)])
+    assert result.output == (
+        "== Chapter 1: Pier Reopens\n"
+        "  [announcement] Pier Reopens.\n"
+        "  [quote (Okafor)] It is safe,\n"
+        "  [narration] said Okafor.\n"
+        "  [announcement] End of briefing.\n"
+    )

@@ -13,6 +13,7 @@ from audionews.article import Article, Heading, ListBlock, Paragraph, Quotation
 from audionews.ingest import read_article
 from audionews.ingest.text import parse_text
 from audionews.script import QuoteStyle, Role, Script, make_script
+from conftest import EXAMPLES
 
 
 def words(text: str) -> list[str]:
@@ -207,3 +208,31 @@ def test_plain_text_loses_nothing(lines: list[str], title: str):
     got = article_words(article)
     assert [w for w in got if w != "By"] == [w for w in expected if w != "By"]
     assert carried_words(make_script(article)) == got
+
+
+def test_hard_wrapped_example_with_blank_lines():
+    script = make_script(read_article(EXAMPLES / "library-hours.txt"))
+    assert [chapter.title for chapter in script.chapters] == [
+        "Valemouth Library to Stay Open Until Ten on Weeknights",
+        "Who Uses the Late Hours?",
+        "What It Will Cost",
+    ]
+    assert (script.byline, script.date) == ("Hannah Corrigan", "14 November 2026")
+    texts = [segment.text for segment in script.segments]
+    assert texts.count("A list of 3 items.") == 2
+    assert "2. Heating and lighting for the extra hours." in texts
+    scare = [
+        s
+        for s in script.segments
+        if "“better than forecast”" in s.text or '"better than forecast"' in s.text
+    ]
+    assert [s.role for s in scare] == [Role.NARRATION]
+    quotes = [(s.text, s.speaker) for s in script.segments if s.role is Role.QUOTE]
+    assert quotes[0] == ("We kept hearing the same thing,", "Farid Osei")
+    assert quotes[2] == ("It's that simple.", "Farid Osei")
+    # The closing quotation runs over two paragraphs, unattributed: Osei is still speaking.
+    assert quotes[-3:] == [
+        ("We would rather pay for open doors than empty rooms.", "Osei"),
+        ("That was the choice.", "Osei"),
+        ("And I think most people here would make the same one.", "Osei"),
+    ]

@@ -254,9 +254,15 @@ def _attribute(runs: list[Run], state: QuoteState, *, carried: bool) -> list[Run
             ]
             speakers[index] = next((name for name in neighbours if name), None)
 
+    # A paragraph that opens with an unattributed quotation, right after a paragraph that
+    # ended in someone's quotation, is that person going on (the news convention).
     first_quote = next((i for i, run in enumerate(runs) if run.kind == "quote"), None)
-    if carried and first_quote == 0 and speakers[0] is None:
-        speakers[0] = state.open_speaker
+    if first_quote == 0 and speakers[0] is None and state.open_speaker:
+        if carried or not any(speakers):
+            speakers = [
+                state.open_speaker if run.kind == "quote" and name is None else name
+                for run, name in zip(runs, speakers, strict=True)
+            ]
     named = [name for name in speakers if name]
     for index, run in enumerate(runs):
         if run.kind == "narration":

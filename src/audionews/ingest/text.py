@@ -181,14 +181,17 @@ def _wrap_width(blocks: list[list[str]]) -> int | None:
 
 
 def _continues(previous: str, line: str, width: int) -> bool:
-    """Whether ``line`` is the hard-wrapped continuation of ``previous``."""
-    if _BULLET.match(line) and not _BULLET.match(previous):
-        return False
+    """Whether ``line`` is the hard-wrapped continuation of ``previous``.
+
+    A bullet always starts a new unit; a line starting in lower case always continues; any
+    other line continues unless the previous one stopped well short of the wrap width, as a
+    heading or the last line of a paragraph does.
+    """
     if _BULLET.match(line):
         return False
-    first_word = line.split(" ", 1)[0]
-    # The previous line was full: the first word of this one would not have fitted on it.
-    return len(previous) + 1 + len(first_word) > width - 2 and len(previous) >= width * 0.6
+    if line[0].islower():
+        return True
+    return len(previous) >= width * 0.6
 
 
 def _is_heading(line: str, next_unit: str | None) -> bool:
