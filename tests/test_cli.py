@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import srt
+import webvtt
 from click.testing import CliRunner
 
 from audionews import __version__
@@ -52,6 +54,43 @@ def check_chapters(mp3: Path, titles: list[str]) -> list[dict]:
     return chapters
 
 
+def check_side_files(mp3: Path, chapters: list[dict]) -> None:
+    """Read the side files with independent parsers and hold them to the MP3's chapters."""
+    stem = mp3.with_suffix("")
+    document = json.loads(stem.with_suffix(".chapters.json").read_text())
+    assert document["version"] == "1.2.0"
+    assert [
+        (c["title"], round(c["startTime"] * 1000), round(c["endTime"] * 1000))
+        for c in document["chapters"]
+    ] == [(c["tags"]["title"], c["start"], c["end"]) for c in chapters]
+    vtt = webvtt.read(str(stem.with_suffix(".vtt")))
+    assert len(vtt) > 20
+    times = [(cue.start_time.in_milliseconds(), cue.end_time.in_milliseconds()) for cue in vtt]
+    assert all(start < end for start, end in times)
+    assert all(end <= after for (_, end), (after, _) in itertools.pairwise(times))
+    assert all(len(line) <= 65 for cue in vtt for line in cue.text.splitlines())
+    assert (
+        vtt[0].text.replace("\n", " ")
+        == "Port Callow Opens Its Tidal Flood Barrier After Six Years of Work."
+    )
+    voiced = [(cue.voice, cue.text) for cue in vtt if cue.voice]
+    assert voiced[0] == (
+        "Mayor Ines Okafor",
+        "For the first time in a generation, the lower town can sleep\nthrough a spring tide.",
+    )
+    assert {voice for voice, _ in voiced} == {
+        "Mayor Ines Okafor",
+        "Priya Halvorsen",
+        "Marguerite Dunlow",
+        "Okafor",
+    }
+    assert times[-1][1] <= chapters[-1]["end"]
+    subtitles = list(srt.parse(stem.with_suffix(".srt").read_text()))
+    assert len(subtitles) >= len(vtt)
+    assert all(len(s.content.splitlines()) <= 2 for s in subtitles)
+    assert subtitles[1].start.total_seconds() * 1000 == times[1][0]
+
+
 @pytest.mark.e2e
 def test_build_example_with_json(tmp_path: Path, example_article: Path):
     result = run("build", str(example_article), "-o", str(tmp_path), "--json")
@@ -78,8 +117,15 @@ def test_build_example_with_json(tmp_path: Path, example_article: Path):
     assert tags["date"].startswith("2026")
     assert "Section 1 of 3: How the Barrier Works." in tags["lyrics-transcript-eng"]
     assert "wrote " in result.stderr
-    # Nothing but the finished episode is left in the folder.
-    assert sorted(p.name for p in tmp_path.iterdir()) == [mp3.name]
+    # Nothing but the finished episode and its side files is left in the folder.
+    stem = mp3.name.removesuffix(".mp3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{stem}{suffix}" for suffix in (".mp3", ".chapters.json", ".vtt", ".srt")
+    )
+    assert [summary[key] for key in ("chapters_json", "vtt", "srt")] == [
+        str(tmp_path / f"{stem}{suffix}") for suffix in (".chapters.json", ".vtt", ".srt")
+    ]
+    check_side_files(mp3, chapters)
 
     listed = run("chapters", str(mp3))
     assert listed.returncode == 0
@@ -189,11 +235,11 @@ class _FailingEngine:
 @pytest.mark.e2e
 def test_failed_build_keeps_the_earlier_episode(tmp_path: Path, example_article: Path):
     good = build(example_article, tmp_path)
-    before = good.mp3.read_bytes()
+    before = {path: path.read_bytes() for path in good.files.values()}
     with pytest.raises(SynthesisError):
         build(example_article, tmp_path, BuildOptions(), engine=_FailingEngine())
-    assert good.mp3.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [good.mp3.name]
+    assert {path: path.read_bytes() for path in good.files.values()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in good.files.values())
 
 
 def test_version_and_help_on_every_command():

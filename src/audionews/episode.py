@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audionews import sidefiles
 from audionews.article import Article, Paragraph
 from audionews.assemble import Track, assemble
 from audionews.dates import parse_date
@@ -48,16 +49,20 @@ class BuildOptions:
 class Episode:
     """What a build produced."""
 
-    mp3: Path
+    files: dict[str, Path]  # "mp3", "chapters_json", "vtt", "srt"
     script: Script
     track_duration_s: float
     chapters: tuple[ChapterMark, ...]
     timings: dict[str, float]
 
+    @property
+    def mp3(self) -> Path:
+        return self.files["mp3"]
+
     def summary(self) -> dict[str, object]:
         """The object ``build --json`` prints (DESIGN.md's output contract)."""
         return {
-            "mp3": str(self.mp3),
+            **{key: str(path) for key, path in self.files.items()},
             "duration_s": round(self.track_duration_s, 3),
             "chapters": [
                 {
@@ -116,18 +121,28 @@ def build(
     track = assemble(script, audio)
     lap("assembly")
 
-    mp3_path = out_dir / f"{slugify(article.title)}.mp3"
+    slug = slugify(article.title)
+    files = {
+        "mp3": out_dir / f"{slug}.mp3",
+        "chapters_json": out_dir / f"{slug}.chapters.json",
+        "vtt": out_dir / f"{slug}.vtt",
+        "srt": out_dir / f"{slug}.srt",
+    }
     chapters = tuple(ChapterMark(c.title, c.start_ms, c.end_ms) for c in track.timeline.chapters)
-    with _atomic_path(mp3_path) as partial:
+    with _atomic_files(files) as partial:
         if progress:
             progress("encoding", 0, 1)
-        encode_mp3(track.pcm, track.sample_rate, partial, options.mp3)
+        encode_mp3(track.pcm, track.sample_rate, partial["mp3"], options.mp3)
         lap("encoding")
-        write_tags(partial, _episode_tags(article, script, track, options), chapters)
+        write_tags(partial["mp3"], _episode_tags(article, script, track, options), chapters)
+        transcript = sidefiles.cues(script, track.timeline)
+        partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
+        partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
+        partial["srt"].write_text(sidefiles.subrip(transcript), "utf-8")
         lap("tagging")
         if progress:
             progress("encoding", 1, 1)
-    return Episode(mp3_path, script, track.duration_s, chapters, timings)
+    return Episode(files, script, track.duration_s, chapters, timings)
 
 
 def _synthesize(
@@ -192,19 +207,25 @@ def _prepare_output(out_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _atomic_path(final: Path) -> Iterator[Path]:
-    """A temporary path beside ``final``, renamed over it only if the block succeeds.
+def _atomic_files(finals: dict[str, Path]) -> Iterator[dict[str, Path]]:
+    """Temporary paths beside each final path, renamed over them only if the block succeeds.
 
-    A failure or an interruption removes the temporary file and leaves an earlier ``final``
-    exactly as it was.
+    A failure or an interruption removes every temporary file and leaves earlier files of
+    the same names exactly as they were.
     """
-    handle, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".part", dir=final.parent)
-    os.close(handle)
-    partial = Path(name)
+    partials: dict[str, Path] = {}
     try:
-        yield partial
-        os.chmod(partial, 0o644)
-        os.replace(partial, final)
+        for key, final in finals.items():
+            handle, name = tempfile.mkstemp(
+                prefix=f".{final.name}.", suffix=".part", dir=final.parent
+            )
+            os.close(handle)
+            partials[key] = Path(name)
+        yield partials
+        for key, final in finals.items():
+            os.chmod(partials[key], 0o644)
+            os.replace(partials[key], final)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
         raise

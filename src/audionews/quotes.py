@@ -257,12 +257,12 @@ def _attribute(runs: list[Run], state: QuoteState, *, carried: bool) -> list[Run
     # A paragraph that opens with an unattributed quotation, right after a paragraph that
     # ended in someone's quotation, is that person going on (the news convention).
     first_quote = next((i for i, run in enumerate(runs) if run.kind == "quote"), None)
-    if first_quote == 0 and speakers[0] is None and state.open_speaker:
-        if carried or not any(speakers):
-            speakers = [
-                state.open_speaker if run.kind == "quote" and name is None else name
-                for run, name in zip(runs, speakers, strict=True)
-            ]
+    inherits = first_quote == 0 and speakers[0] is None and state.open_speaker
+    if inherits and (carried or not any(speakers)):
+        speakers = [
+            state.open_speaker if run.kind == "quote" and name is None else name
+            for run, name in zip(runs, speakers, strict=True)
+        ]
     named = [name for name in speakers if name]
     for index, run in enumerate(runs):
         if run.kind == "narration":
