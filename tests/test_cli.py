@@ -301,3 +301,24 @@ def test_script_listing_marks_roles_and_speakers(tmp_path: Path):
         "  [narration] said Okafor.\n"
         "  [announcement] End of briefing.\n"
     )
+
+
+class _OneBadSegment:
+    """Fails the fourth utterance, as the real engine reports a segment that gave no audio."""
+
+    def synthesize(self, utterances, progress=None):
+        from audionews.synth import UtteranceFailed
+
+        raise UtteranceFailed(3, "espeak-ng wrote no file")
+
+
+def test_failed_segment_is_named_by_chapter_and_segment(tmp_path: Path, example_article: Path):
+    from audionews.errors import SegmentSynthesisError
+
+    with pytest.raises(SegmentSynthesisError) as caught:
+        build(example_article, tmp_path, engine=_OneBadSegment())
+    assert str(caught.value) == (
+        "synthesis failed for chapter 1, segment 4 ('This briefing has 3 sections: How the "
+        "Barrier Works; What Re...'): espeak-ng wrote no file"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -143,3 +143,17 @@ def test_bylines_and_dates_are_metadata(lines: list[str], byline: str | None, da
 def test_list_items_keep_their_text():
     article = parse_text("Ferry Fares\nReasons:\n- Fuel costs rose.\n- Wages rose too.")
     assert article.blocks[1] == ListBlock(("Fuel costs rose.", "Wages rose too."), False)
+
+
+def test_dateline_is_metadata_and_all_caps_heading_stays():
+    article = parse_text(
+        "Harbour Strike Ends\nKYIV, Ukraine (Reuters) —\nBy JANE SMITH, Political Correspondent\n"
+        "Dockers returned to work on Monday.\nWHAT COMES NEXT\nTalks resume."
+    )
+    assert article.dateline == "KYIV, Ukraine (Reuters)"
+    assert article.byline == "JANE SMITH, Political Correspondent"
+    assert article.blocks == (
+        Paragraph("Dockers returned to work on Monday."),
+        Heading("WHAT COMES NEXT"),
+        Paragraph("Talks resume."),
+    )

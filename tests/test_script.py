@@ -22,7 +22,7 @@ def words(text: str) -> list[str]:
 
 def article_words(article: Article) -> list[str]:
     found = words(article.title)
-    for value in (article.byline, article.date):
+    for value in (article.byline, article.date, article.dateline):
         found += words(value or "")
     for block in article.blocks:
         if isinstance(block, ListBlock):

@@ -60,6 +60,7 @@ class Article:
     blocks: the body, in reading order (the title is not repeated among them).
     byline: the author(s) without a leading "By", or None.
     date: the publication date as the article writes it, or None.
+    dateline: where the story was filed from ("KYIV, Ukraine (Reuters)"), or None.
     language: a BCP 47 tag such as "en" or "en-GB".
     description: a one-sentence summary when the source has one, else None.
     source: where it was read from (a path as text), or None.
@@ -69,6 +70,7 @@ class Article:
     blocks: tuple[Block, ...]
     byline: str | None = None
     date: str | None = None
+    dateline: str | None = None
     language: str = "en"
     description: str | None = None
     source: str | None = field(default=None, compare=False)

@@ -99,6 +99,7 @@ class Wording:
 
     byline: str = "By {byline}."
     date: str = "Published {date}."
+    dateline: str = "Reporting from {dateline}."
     overview_one: str = "This briefing has 1 section: {names}"
     overview: str = "This briefing has {count} sections: {names}"
     section: str = "Section {number} of {total}: {title}"
@@ -180,6 +181,13 @@ def make_script(
             wording.date.format(date=article.date),
             pauses.announcement,
             article_text=article.date,
+        )
+    if article.dateline:
+        opening.add(
+            Role.ANNOUNCEMENT,
+            wording.dateline.format(dateline=article.dateline),
+            pauses.announcement,
+            article_text=article.dateline,
         )
     if sections:
         names = _join_names([heading.text for heading in sections])

@@ -45,6 +45,10 @@ _DATE = re.compile(
     r")" + _TIME + r"\.?$",
     re.I,
 )
+# "KYIV, Ukraine (Reuters) —" on a line of its own: where the story was filed from.
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z'.\- ]{1,40}(?:,\s*[\w .'\-]+)?(?:\s*\([^)]{1,40}\))?)\s*[—–-]+$"
+)
 _OPEN_QUOTES = "“\"‘'«„"
 _CLOSE_QUOTES = "”\"’'»“"
 # "— President Volodymyr Zelenskyy" after a quotation; a dash with spaces, or an em dash.
@@ -80,6 +84,7 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
 
     byline: str | None = None
     date: str | None = None
+    dateline: str | None = None
     blocks: list[Block] = []
     items: list[str] = []
     ordered = False
@@ -102,6 +107,9 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
 
         if byline is None and _near_top(blocks) and (match := _BYLINE.match(line)):
             byline = match.group("name").strip()
+            continue
+        if dateline is None and (match := _DATELINE.match(line)) and _near_top(blocks):
+            dateline = match.group("place").strip()
             continue
         if date is None and (match := _DATE.match(line)) and _near_top(blocks):
             date = match.group("date")
@@ -128,6 +136,7 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
         blocks=tuple(blocks),
         byline=byline,
         date=date,
+        dateline=dateline,
         source=str(source) if source is not None else None,
     )
 
@@ -249,7 +258,7 @@ def _strip_quotes(text: str) -> str:
 
 
 def _near_top(blocks: list[Block]) -> bool:
-    """Dates count as metadata only before the body has begun."""
+    """Bylines, dates and datelines count as metadata only before the body has begun."""
     return all(isinstance(block, Quotation) for block in blocks)
 
 
