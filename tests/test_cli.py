@@ -319,6 +319,6 @@ def test_failed_segment_is_named_by_chapter_and_segment(tmp_path: Path, example_
         build(example_article, tmp_path, engine=_OneBadSegment())
     assert str(caught.value) == (
         "synthesis failed for chapter 1, segment 4 ('This briefing has 3 sections: How the "
-        "Barrier Works; What Re...'): espeak-ng wrote no file"
+        "Barrier Works; What...'): espeak-ng wrote no file"
     )
     assert list(tmp_path.iterdir()) == []
