@@ -254,7 +254,8 @@ def test_version_and_help_on_every_command():
 def test_script_json_is_exact(tmp_path: Path):
     article = tmp_path / "pier.txt"
     article.write_text(
-        "Pier Reopens\nBy Ana Lindqvist\nThe pier reopened.\nWhy Now\n“It is safe,” said Okafor.\n"
+        "Pier Reopens\nBy Ana Lindqvist\nThe pier reopened after 18 months.\n"
+        "Why Now\n“It is safe,” said Okafor.\n"
     )
     result = CliRunner().invoke(main, ["script", str(article), "--json"])
     assert result.exit_code == 0
@@ -267,38 +268,50 @@ def test_script_json_is_exact(tmp_path: Path):
             {
                 "title": "Pier Reopens",
                 "segments": [
-                    {"role": "announcement", "text": "Pier Reopens.", "speaker": None},
-                    {"role": "announcement", "text": "By Ana Lindqvist.", "speaker": None},
-                    {
-                        "role": "announcement",
-                        "text": "This briefing has 1 section: Why Now.",
-                        "speaker": None,
-                    },
-                    {"role": "narration", "text": "The pier reopened.", "speaker": None},
+                    segment("announcement", "Pier Reopens."),
+                    segment("announcement", "By Ana Lindqvist."),
+                    segment(
+                        "announcement",
+                        "This briefing has 1 section: Why Now.",
+                        "This briefing has one section: Why Now.",
+                    ),
+                    segment(
+                        "narration",
+                        "The pier reopened after 18 months.",
+                        "The pier reopened after eighteen months.",
+                    ),
                 ],
             },
             {
                 "title": "Why Now",
                 "segments": [
-                    {"role": "announcement", "text": "Section 1 of 1: Why Now.", "speaker": None},
-                    {"role": "quote", "text": "It is safe,", "speaker": "Okafor"},
-                    {"role": "narration", "text": "said Okafor.", "speaker": None},
-                    {"role": "announcement", "text": "End of briefing.", "speaker": None},
+                    segment(
+                        "announcement", "Section 1 of 1: Why Now.", "Section one of one: Why Now."
+                    ),
+                    segment("quote", "It is safe,", "It is safe", speaker="Okafor"),
+                    segment("narration", "said Okafor."),
+                    segment("announcement", "End of briefing."),
                 ],
             },
         ],
     }
 
 
+def segment(role: str, text: str, spoken: str | None = None, speaker: str | None = None):
+    return {"role": role, "text": text, "spoken": spoken or text, "speaker": speaker}
+
+
 def test_script_listing_marks_roles_and_speakers(tmp_path: Path):
     article = tmp_path / "pier.txt"
-    article.write_text("Pier Reopens\n“It is safe,” said Okafor.\n")
+    article.write_text("Pier Reopens\n“It is safe,” said Okafor on 3 May.\n")
     result = CliRunner().invoke(main, ["script", str(article)])
     assert result.output == (
         "== Chapter 1: Pier Reopens\n"
         "  [announcement] Pier Reopens.\n"
         "  [quote (Okafor)] It is safe,\n"
-        "  [narration] said Okafor.\n"
+        "      spoken: It is safe\n"
+        "  [narration] said Okafor on 3 May.\n"
+        "      spoken: said Okafor on the third of May.\n"
         "  [announcement] End of briefing.\n"
     )
 

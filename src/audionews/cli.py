@@ -36,6 +36,12 @@ def library_errors() -> Iterator[None]:
 def voice_options(command: F) -> F:
     """Options that choose how the episode sounds."""
     command = click.option(
+        "--lexicon",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="A pronunciation lexicon (TOML) whose entries win over the built-in ones.",
+    )(command)
+    command = click.option(
         "--quote-style",
         type=click.Choice([style.value for style in QuoteStyle]),
         default=QuoteStyle.VOICE.value,
@@ -82,13 +88,21 @@ def main() -> None:
 @voice_options
 @output_options
 def build(
-    article: Path, out_dir: Path, show: str, voices: str, quote_style: str, as_json: bool
+    article: Path,
+    out_dir: Path,
+    show: str,
+    voices: str,
+    quote_style: str,
+    lexicon: Path | None,
+    as_json: bool,
 ) -> None:
     """Build ARTICLE into a chaptered, tagged MP3 episode."""
     from audionews.episode import BuildOptions
     from audionews.episode import build as build_episode
 
-    options = BuildOptions(voices=voices, show=show, quote_style=QuoteStyle(quote_style))
+    options = BuildOptions(
+        voices=voices, show=show, quote_style=QuoteStyle(quote_style), lexicon=lexicon
+    )
     with library_errors():
         episode = build_episode(article, out_dir, options, progress=_progress_printer())
     summary = episode.summary()
@@ -143,21 +157,25 @@ def chapters(episode: Path, as_json: bool) -> None:
 
 @main.command()
 @click.argument("article", type=click.Path(path_type=Path))
-@click.option(
-    "--quote-style",
-    type=click.Choice([style.value for style in QuoteStyle]),
-    default=QuoteStyle.VOICE.value,
-    show_default=True,
-    help="How quotations are marked: the quote voice, spoken cues, or both.",
-)
+@voice_options
 @output_options
-def script(article: Path, quote_style: str, as_json: bool) -> None:
+def script(
+    article: Path, voices: str, quote_style: str, lexicon: Path | None, as_json: bool
+) -> None:
     """Show the spoken script of ARTICLE, without synthesis."""
     from audionews.ingest import read_article
     from audionews.script import make_script
+    from audionews.speech import default_lexicon, load_lexicon, speakable_script
+    from audionews.voices import load_profile
 
     with library_errors():
-        spoken = make_script(read_article(article), quote_style=QuoteStyle(quote_style))
+        profile = load_profile(voices, check_installed=False)
+        words = default_lexicon().merged(profile.lexicon)
+        if lexicon is not None:
+            words = words.merged(load_lexicon(lexicon))
+        spoken = speakable_script(
+            make_script(read_article(article), profile.pauses, QuoteStyle(quote_style)), words
+        )
     if as_json:
         click.echo(json.dumps(_script_json(spoken), ensure_ascii=False, indent=2))
         return
@@ -165,7 +183,8 @@ def script(article: Path, quote_style: str, as_json: bool) -> None:
         click.echo(f"== Chapter {number}: {chapter.title}")
         for segment in chapter.segments:
             who = f" ({segment.speaker})" if segment.speaker else ""
-            click.echo(f"  [{segment.role.value}{who}] {segment.text}")
+            said = f"\n      spoken: {segment.spoken}" if segment.spoken != segment.text else ""
+            click.echo(f"  [{segment.role.value}{who}] {segment.text}{said}")
 
 
 def _script_json(spoken: Any) -> dict[str, Any]:
@@ -178,7 +197,12 @@ def _script_json(spoken: Any) -> dict[str, Any]:
             {
                 "title": chapter.title,
                 "segments": [
-                    {"role": s.role.value, "text": s.text, "speaker": s.speaker}
+                    {
+                        "role": s.role.value,
+                        "text": s.text,
+                        "spoken": s.spoken,
+                        "speaker": s.speaker,
+                    }
                     for s in chapter.segments
                 ],
             }

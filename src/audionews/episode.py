@@ -21,6 +21,7 @@ from audionews.errors import OutputError, SegmentSynthesisError
 from audionews.ingest import ArticleFormat, read_article
 from audionews.script import QuoteStyle, Script, make_script
 from audionews.sentences import split_sentences
+from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.tags import ChapterMark, EpisodeTags, write_tags
 from audionews.tools import require_espeak, require_ffmpeg
@@ -43,6 +44,7 @@ class BuildOptions:
     mp3: Mp3Settings = field(default_factory=Mp3Settings)
     article_format: ArticleFormat | None = None
     jobs: int | None = None
+    lexicon: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,11 @@ def build(
     profile = load_profile(options.voices)
     article = read_article(Path(article_path), options.article_format)
     out_dir = _prepare_output(Path(out_dir))
+    lexicon = default_lexicon().merged(profile.lexicon)
+    if options.lexicon is not None:
+        lexicon = lexicon.merged(load_lexicon(options.lexicon))
     script = make_script(article, profile.pauses, options.quote_style)
+    script = speakable_script(script, lexicon)
     lap("read")
 
     audio = _synthesize(script, profile, engine, progress)
@@ -149,7 +155,7 @@ def _synthesize(
     script: Script, profile: VoiceProfile, engine: SpeechEngine, progress: Progress | None
 ) -> list[bytes]:
     utterances = [
-        Utterance(segment.text, profile.voice_for(segment.role)) for segment in script.segments
+        Utterance(segment.utterance, profile.voice_for(segment.role)) for segment in script.segments
     ]
     report = (lambda done, total: progress("synthesis", done, total)) if progress else None
     try:

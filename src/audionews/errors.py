@@ -6,6 +6,7 @@ one-line message and an exit status. The tree::
     AudionewsError                 anything this package raises on purpose
     ├── ArticleError               the article cannot be read or has nothing to say
     ├── VoiceProfileError          a voice profile is missing, malformed or names no real voice
+    ├── LexiconError               a pronunciation lexicon is missing or malformed
     ├── EpisodeError               an existing episode file cannot be read (chapters, tags)
     ├── OutputError                the output folder cannot be written
     ├── ToolMissingError           espeak-ng or ffmpeg is not installed: nothing can be built
@@ -37,6 +38,10 @@ class ArticleError(AudionewsError):
 
 class VoiceProfileError(AudionewsError):
     """A voice profile cannot be found or used."""
+
+
+class LexiconError(AudionewsError):
+    """A pronunciation lexicon cannot be read."""
 
 
 class EpisodeError(AudionewsError):

@@ -6,6 +6,7 @@ and assembly only lays them end to end. The words the narrator adds live in ``Wo
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Segment:
     speaker: for a quote, who said it when the article says; else None.
     article_text: the part of the article this segment carries ("" for pure cues such as
         "End of list."), so it can be shown that nothing of the article is lost.
+    spoken: what the synthesiser is given (speech.speakable_script fills it); "" until then.
     """
 
     role: Role
@@ -62,6 +64,12 @@ class Segment:
     pause_ms: int
     speaker: str | None = None
     article_text: str = ""
+    spoken: str = ""
+
+    @property
+    def utterance(self) -> str:
+        """The text to synthesise: the speakable form when there is one."""
+        return self.spoken or self.text
 
 
 @dataclass(frozen=True)
@@ -144,9 +152,7 @@ class _ChapterBuilder:
         """Lengthen the pause after the block's last segment."""
         if self.segments:
             last = self.segments[-1]
-            self.segments[-1] = Segment(
-                last.role, last.text, max(last.pause_ms, pause), last.speaker, last.article_text
-            )
+            self.segments[-1] = dataclasses.replace(last, pause_ms=max(last.pause_ms, pause))
 
     def build(self) -> Chapter:
         return Chapter(self.title, tuple(self.segments))

@@ -13,6 +13,9 @@ A profile is a TOML file in the project's ``voices/`` folder (or any path)::
     [pauses]            # milliseconds of silence after each kind of segment
     sentence = 300
     paragraph = 700
+
+    [lexicon]           # pronunciations for this profile: written = spoken
+    Callow = "Kal-oh"
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import functools
 import os
 import subprocess
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from audionews.errors import ToolMissingError, VoiceProfileError
 from audionews.script import Pauses, Role
+from audionews.speech.lexicon import Lexicon, parse_lexicon
 
 DEFAULT_PROFILE = "default"
 ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
@@ -57,6 +61,7 @@ class VoiceProfile:
     pauses: Pauses
     description: str = ""
     path: Path | None = None
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
     def voice_for(self, role: Role) -> Voice:
         return self.voices[role]
@@ -159,7 +164,12 @@ def _parse_profile(path: Path, data: dict[str, object]) -> VoiceProfile:
         pauses = Pauses(**{key: int(value) for key, value in pause_table.items()})
     except (TypeError, ValueError) as exc:
         raise VoiceProfileError(f"voice profile {path}: [pauses] {exc}") from None
-    return VoiceProfile(path.stem, voices, pauses, str(data.get("description", "")), path)
+    lexicon_table = data.get("lexicon", {})
+    if not isinstance(lexicon_table, dict):
+        raise VoiceProfileError(f"voice profile {path}: [lexicon] must be a table")
+    # A profile's [lexicon] is a [words] table of its own: written = spoken.
+    lexicon = parse_lexicon({"words": lexicon_table}, f"voice profile {path} [lexicon]")
+    return VoiceProfile(path.stem, voices, pauses, str(data.get("description", "")), path, lexicon)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,80 @@
+"""Rules that hold in every language: what must never reach espeak-ng, and plain symbols.
+
+espeak-ng gets plain text (pyttsx3 passes no SSML flag), but it still reads ``[[…]]`` as
+phoneme input and reads markup characters aloud; article text that looks like markup or
+commands is therefore neutralised here, and control characters are removed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import emoji
+
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s[^<>]{0,200})?/?>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ELLIPSIS = re.compile(r"\s*(?:…|\.{3,})\s*")
+_SPACED_DASH = re.compile(r"\s+[—–―-]{1,2}\s+|\s*[—―]\s*")
+_BRACKETS = re.compile(r"\s*[(\[{]\s*([^()\[\]{}]*?)\s*[)\]}]\s*")
+
+
+def remove_controls(text: str) -> str:
+    """Control and invisible formatting characters out, every kind of space to one space."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def neutralise_markup(text: str) -> str:
+    """Markup-like and command-like text becomes plain words: tags dropped, brackets plain."""
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)  # "&amp;" written out in plain text is an ampersand
+    text = _TAG.sub(" ", text)  # and "&lt;b&gt;" was a tag
+    text = text.replace("[[", "[").replace("]]", "]")
+    text = text.replace("`", "")
+    text = text.replace("$(", "(")
+    return text
+
+
+def drop_emoji(text: str) -> str:
+    """Emoji and pictographs carry no words in a news article; they are dropped."""
+    return emoji.replace_emoji(text, "")
+
+
+def pauses_for_punctuation(text: str) -> str:
+    """Dashes and ellipses become pauses; brackets become an aside set off by pauses."""
+    text = _ELLIPSIS.sub(", ", text)
+    text = _SPACED_DASH.sub(", ", text)
+    text = _BRACKETS.sub(lambda m: f", {m.group(1)}, " if m.group(1) else " ", text)
+    text = re.sub(r"\s*,\s*(?:,\s*)+", ", ", text)
+    text = re.sub(r",\s*([.!?;:])", r"\1", text)
+    text = re.sub(r"^\s*,\s*", "", text)
+    return re.sub(r"\s*,\s*$", "", text).strip()
+
+
+def calm_shouting(text: str, keep: frozenset[str]) -> str:
+    """A sentence in capitals is read at normal case; known acronyms keep their capitals."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 3:
+        return text
+    upper = [word for word in words if word.isupper()]
+    if len(upper) / len(words) < 0.7:
+        return text
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word if word in keep else word.lower()
+
+    calmed = re.sub(r"[^\W\d_]+", lower, text)
+    return calmed[:1].upper() + calmed[1:]
+
+
+def final_symbols(text: str, names: dict[str, str]) -> str:
+    """Characters espeak-ng would read oddly or as markup, said as words or dropped."""
+    for symbol, word in names.items():
+        text = text.replace(symbol, f" {word} " if word else " ")
+    text = re.sub(r"\s+([.,!?;:])", r"\1", text)
+    return _SPACES.sub(" ", text).strip()
