@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from audionews.errors import ArticleError
-from audionews.ingest import ArticleFormat, detect_format, read_article
+from audionews.ingest import ArticleFormat, detect_format
 from audionews.ingest.source import read_text
 
 
@@ -66,10 +66,3 @@ def test_utf16_with_bom_is_read(tmp_path: Path):
 )
 def test_format_detection(name: str, text: str, expected: ArticleFormat):
     assert detect_format(Path(name), text) is expected
-
-
-def test_html_is_refused_until_supported(tmp_path: Path):
-    path = tmp_path / "page.html"
-    path.write_text("<html><body><p>Hi</p></body></html>")
-    with pytest.raises(ArticleError, match="html articles are not supported yet"):
-        read_article(path)

@@ -43,13 +43,39 @@ class ListBlock:
 
     items: the text of each item, without its bullet or number.
     ordered: True for a numbered list.
+    sublists: lists nested in an item, as (index of the item, the nested list).
     """
 
     items: tuple[str, ...]
     ordered: bool = False
+    sublists: tuple[tuple[int, ListBlock], ...] = ()
 
 
-Block = Heading | Paragraph | Quotation | ListBlock
+@dataclass(frozen=True)
+class Table:
+    """A table, read row by row.
+
+    header: the header cells, or () when the table has none.
+    rows: the body rows, each a tuple of cell texts.
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image standing on its own, with its caption or alternative text ("" for none)."""
+
+    caption: str
+
+
+@dataclass(frozen=True)
+class Break:
+    """A thematic break (a horizontal rule): a section's pause without a new chapter."""
+
+
+Block = Heading | Paragraph | Quotation | ListBlock | Table | Figure | Break
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Article:
     language: a BCP 47 tag such as "en" or "en-GB".
     description: a one-sentence summary when the source has one, else None.
     source: where it was read from (a path as text), or None.
+    notices: things a user should know about how it was read (bad bytes replaced, …).
     """
 
     title: str
@@ -74,6 +101,7 @@ class Article:
     language: str = "en"
     description: str | None = None
     source: str | None = field(default=None, compare=False)
+    notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def headings(self) -> tuple[Heading, ...]:

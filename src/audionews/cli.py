@@ -13,6 +13,7 @@ import click
 
 from audionews import __version__
 from audionews.errors import AudionewsError
+from audionews.ingest import ArticleFormat
 from audionews.script import QuoteStyle
 
 F = Callable[..., Any]
@@ -59,6 +60,17 @@ def voice_options(command: F) -> F:
     return command
 
 
+def input_options(command: F) -> F:
+    """Options that say how to read the article."""
+    return click.option(
+        "--format",
+        "article_format",
+        type=click.Choice(["text", "markdown", "html"]),
+        default=None,
+        help="Article format; detected from the content and extension when not given.",
+    )(command)
+
+
 def output_options(command: F) -> F:
     """Options that choose where results go and in what form."""
     command = click.option(
@@ -85,10 +97,12 @@ def main() -> None:
     help="Folder to write the episode into.",
 )
 @click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
+@input_options
 @voice_options
 @output_options
 def build(
     article: Path,
+    article_format: str | None,
     out_dir: Path,
     show: str,
     voices: str,
@@ -101,10 +115,16 @@ def build(
     from audionews.episode import build as build_episode
 
     options = BuildOptions(
-        voices=voices, show=show, quote_style=QuoteStyle(quote_style), lexicon=lexicon
+        voices=voices,
+        show=show,
+        quote_style=QuoteStyle(quote_style),
+        lexicon=lexicon,
+        article_format=ArticleFormat(article_format) if article_format else None,
     )
     with library_errors():
         episode = build_episode(article, out_dir, options, progress=_progress_printer())
+    for notice in episode.notices:
+        click.echo(f"audionews: note: {notice}", err=True)
     summary = episode.summary()
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
@@ -157,10 +177,16 @@ def chapters(episode: Path, as_json: bool) -> None:
 
 @main.command()
 @click.argument("article", type=click.Path(path_type=Path))
+@input_options
 @voice_options
 @output_options
 def script(
-    article: Path, voices: str, quote_style: str, lexicon: Path | None, as_json: bool
+    article: Path,
+    article_format: str | None,
+    voices: str,
+    quote_style: str,
+    lexicon: Path | None,
+    as_json: bool,
 ) -> None:
     """Show the spoken script of ARTICLE, without synthesis."""
     from audionews.ingest import read_article
@@ -174,7 +200,12 @@ def script(
         if lexicon is not None:
             words = words.merged(load_lexicon(lexicon))
         spoken = speakable_script(
-            make_script(read_article(article), profile.pauses, QuoteStyle(quote_style)), words
+            make_script(
+                read_article(article, ArticleFormat(article_format) if article_format else None),
+                profile.pauses,
+                QuoteStyle(quote_style),
+            ),
+            words,
         )
     if as_json:
         click.echo(json.dumps(_script_json(spoken), ensure_ascii=False, indent=2))

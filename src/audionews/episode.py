@@ -14,7 +14,7 @@ from pathlib import Path
 
 from audionews import sidefiles
 from audionews.article import Article, Paragraph
-from audionews.assemble import Track, assemble
+from audionews.assemble import assemble
 from audionews.dates import parse_date
 from audionews.encode import Mp3Settings, encode_mp3
 from audionews.errors import OutputError, SegmentSynthesisError
@@ -25,7 +25,13 @@ from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.tags import ChapterMark, EpisodeTags, write_tags
 from audionews.tools import require_espeak, require_ffmpeg
-from audionews.voices import DEFAULT_PROFILE, VoiceProfile, load_profile
+from audionews.voices import (
+    DEFAULT_PROFILE,
+    ROLE_TABLES,
+    VoiceProfile,
+    check_voice,
+    load_profile,
+)
 
 DEFAULT_SHOW = "audionews"
 SLUG_MAX = 80
@@ -56,6 +62,8 @@ class Episode:
     track_duration_s: float
     chapters: tuple[ChapterMark, ...]
     timings: dict[str, float]
+    notices: tuple[str, ...] = ()
+    voices: dict[str, str] = field(default_factory=dict)
 
     @property
     def mp3(self) -> Path:
@@ -114,6 +122,12 @@ def build(
         engine = Pyttsx3Engine(options.jobs)
     profile = load_profile(options.voices)
     article = read_article(Path(article_path), options.article_format)
+    notices = list(article.notices)
+    profile, fallback = profile.for_language(article.language)
+    if fallback:
+        notices.append(fallback)
+    for role, voice in profile.voices.items():
+        check_voice(voice.voice, f"voice for {article.language} [{ROLE_TABLES[role]}]")
     out_dir = _prepare_output(Path(out_dir))
     lexicon = default_lexicon().merged(profile.lexicon)
     if options.lexicon is not None:
@@ -140,7 +154,8 @@ def build(
             progress("encoding", 0, 1)
         encode_mp3(track.pcm, track.sample_rate, partial["mp3"], options.mp3)
         lap("encoding")
-        write_tags(partial["mp3"], _episode_tags(article, script, track, options), chapters)
+        tags = _episode_tags(article, script, options, profile)
+        write_tags(partial["mp3"], tags, chapters)
         transcript = sidefiles.cues(script, track.timeline)
         partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
         partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
@@ -148,7 +163,15 @@ def build(
         lap("tagging")
         if progress:
             progress("encoding", 1, 1)
-    return Episode(files, script, track.duration_s, chapters, timings)
+    return Episode(
+        files,
+        script,
+        track.duration_s,
+        chapters,
+        timings,
+        tuple(notices),
+        {ROLE_TABLES[role]: voice.voice for role, voice in profile.voices.items()},
+    )
 
 
 def _synthesize(
@@ -176,7 +199,7 @@ def _locate(script: Script, flat_index: int) -> tuple[int, int, str]:
 
 
 def _episode_tags(
-    article: Article, script: Script, track: Track, options: BuildOptions
+    article: Article, script: Script, options: BuildOptions, profile: VoiceProfile
 ) -> EpisodeTags:
     description = article.description or _opening_sentence(article)
     return EpisodeTags(
@@ -187,7 +210,10 @@ def _episode_tags(
         language=article.language,
         description=description,
         transcript=script.transcript(),
-        extra=(("audionews:voices", options.voices),),
+        extra=(
+            ("audionews:voices", options.voices),
+            *((f"audionews:{ROLE_TABLES[role]}", v.voice) for role, v in profile.voices.items()),
+        ),
     )
 
 

@@ -28,7 +28,11 @@ _SPEECH_VERBS = (
     "asks|replied|replies|argued|argues|insisted|insists|warned|warns|stated|states|declared|"
     "declares|announced|announces|recalled|recalls|continued|continues|remarked|remarks|"
     "claimed|claims|admitted|admits|concluded|concludes|observed|observes|acknowledged|"
-    "acknowledges|urged|urges|pointed out|points out|went on|according to"
+    "acknowledges|urged|urges|pointed out|points out|went on|according to|"
+    # French and Spanish, for articles in those languages
+    "explique|expliquait|déclare|a déclaré|affirme|a affirmé|dit|a dit|souligne|ajoute|"
+    "estime|précise|indique|raconte|assure|selon|"
+    "dijo|afirmó|explicó|señaló|aseguró|declaró|agregó|añadió|sostuvo|según"
 )
 _TITLE_WORDS = (
     r"(?:(?:President|Prime Minister|Minister|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?|Sir|Dame|"
@@ -41,8 +45,10 @@ _NAME = rf"{_TITLE_WORDS}{_NAME_WORD}(?:\s+{_PARTICLE}?\s*{_NAME_WORD}){{0,3}}"
 _PRONOUN = r"(?:he|she|they|He|She|They)"
 
 # "…,” said Okafor" / "…,” Okafor said" / "…,” she said" at the start of the narration after.
+# "said the project's chief engineer, Priya Halvorsen": a role in lower case may come first.
+_ROLE = r"(?:[a-zà-ÿ][\w'’à-ÿ-]*\s+){1,6}?[a-zà-ÿ][\w'’à-ÿ-]*,\s+"
 _AFTER = re.compile(
-    rf"^[\s,;:—–-]*(?:(?:{_SPEECH_VERBS})\s+(?P<name1>{_NAME}|{_PRONOUN})"
+    rf"^[\s,;:—–-]*(?:(?:{_SPEECH_VERBS})\s+(?:{_ROLE})?(?P<name1>{_NAME}|{_PRONOUN})"
     rf"|(?P<name2>{_NAME}|{_PRONOUN})\s+(?:{_SPEECH_VERBS})\b)"
 )
 # "Okafor said: “…" / "said Okafor, “…" / "according to Okafor, “…" ending the narration before.
@@ -52,7 +58,29 @@ _BEFORE = re.compile(
 )
 _REPORTED = re.compile(rf"(?P<name>{_NAME})\s+(?:{_SPEECH_VERBS})\b")
 _NOT_NAMES = frozenset(
-    {"The", "A", "An", "This", "That", "It", "In", "But", "And", "As", "We", "I"}
+    {
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "It",
+        "In",
+        "But",
+        "And",
+        "As",
+        "We",
+        "I",
+        "He",
+        "She",
+        "They",
+        "You",
+        "There",
+        "Here",
+        "Then",
+        "When",
+        "If",
+    }
 )
 
 
@@ -134,14 +162,17 @@ def split_quotes(text: str, state: QuoteState, next_text: str | None = None) -> 
 def _is_inline_phrase(text: str, start: int, end: int, inner: str) -> bool:
     """A short quoted phrase inside a sentence (a scare quote, a title), not quoted speech.
 
-    Speech shows itself by punctuation inside the marks (“We waited,”), by an attribution
-    right after it, or by standing at the start of the paragraph.
+    At most ``SHORT_QUOTE_WORDS`` words, not opening the paragraph, not followed by an
+    attribution ("…,” she said), and either standing mid-sentence (after a word: called it
+    “a good start”) or without the punctuation of speech inside its marks.
     """
-    if len(inner.split()) > SHORT_QUOTE_WORDS:
+    if len(inner.split()) > SHORT_QUOTE_WORDS or start == 0:
         return False
-    if start == 0 or inner.rstrip().endswith((",", ".", "!", "?", "…", ":")):
+    if _AFTER.match(text[end:]):
         return False
-    return not _AFTER.match(text[end:])
+    mid_sentence = bool(re.search(r"\w[’'\w]*\s+$", text[:start]))
+    speech_punctuation = inner.rstrip().endswith((",", ".", "!", "?", "…", ":"))
+    return mid_sentence or not speech_punctuation
 
 
 def _quote_spans(text: str, *, inside: bool) -> tuple[list[tuple[int, int, int, int]], int | None]:

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from audionews.article import Article, Block, Heading, ListBlock, Paragraph, Quotation
+from audionews.article import (
+    Article,
+    Block,
+    Break,
+    Figure,
+    Heading,
+    ListBlock,
+    Paragraph,
+    Quotation,
+    Table,
+)
 from audionews.quotes import QuoteState, Run, split_quotes
 from audionews.sentences import split_sentences
 
@@ -103,7 +114,7 @@ class Script:
 
 @dataclass(frozen=True)
 class Wording:
-    """Every phrase the narrator adds to the article, in one place."""
+    """Every phrase the narrator adds to the article, in one place, for one language."""
 
     byline: str = "By {byline}."
     date: str = "Published {date}."
@@ -114,10 +125,68 @@ class Wording:
     list_start_one: str = "A list of 1 item."
     list_start: str = "A list of {count} items."
     list_end: str = "End of list."
+    table_start_one: str = "A table of 1 row."
+    table_start: str = "A table of {count} rows."
+    table_row: str = "Row {number}."
+    table_end: str = "End of table."
+    figure: str = "Image: {caption}"
     quote_start: str = "Quote,"
     quote_end: str = "End quote."
     pull_quote_intro: str = "In the words of {who}:"
     closing: str = "End of briefing."
+    and_word: str = "and"
+
+
+WORDINGS = {
+    "en": Wording(),
+    "fr": Wording(
+        byline="Par {byline}.",
+        date="Publié le {date}.",
+        dateline="Depuis {dateline}.",
+        overview_one="Ce bulletin compte une section : {names}",
+        overview="Ce bulletin compte {count} sections : {names}",
+        section="Section {number} sur {total} : {title}",
+        list_start_one="Une liste d'un élément.",
+        list_start="Une liste de {count} éléments.",
+        list_end="Fin de la liste.",
+        table_start_one="Un tableau d'une ligne.",
+        table_start="Un tableau de {count} lignes.",
+        table_row="Ligne {number}.",
+        table_end="Fin du tableau.",
+        figure="Image : {caption}",
+        quote_start="Citation :",
+        quote_end="Fin de citation.",
+        pull_quote_intro="Selon {who} :",
+        closing="Fin du bulletin.",
+        and_word="et",
+    ),
+    "es": Wording(
+        byline="Por {byline}.",
+        date="Publicado el {date}.",
+        dateline="Desde {dateline}.",
+        overview_one="Este boletín tiene una sección: {names}",
+        overview="Este boletín tiene {count} secciones: {names}",
+        section="Sección {number} de {total}: {title}",
+        list_start_one="Una lista de un elemento.",
+        list_start="Una lista de {count} elementos.",
+        list_end="Fin de la lista.",
+        table_start_one="Una tabla de una fila.",
+        table_start="Una tabla de {count} filas.",
+        table_row="Fila {number}.",
+        table_end="Fin de la tabla.",
+        figure="Imagen: {caption}",
+        quote_start="Cita:",
+        quote_end="Fin de la cita.",
+        pull_quote_intro="En palabras de {who}:",
+        closing="Fin del boletín.",
+        and_word="y",
+    ),
+}
+
+
+def wording_for(language: str) -> Wording:
+    """The narrator's phrases in the article's language; English where there is no table."""
+    return WORDINGS.get((language or "en").split("-")[0].lower(), WORDINGS["en"])
 
 
 def _sentence(text: str) -> str:
@@ -125,11 +194,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!", ":")) else text + "."
 
 
-def _join_names(names: list[str]) -> str:
+def _join_names(names: list[str], and_word: str) -> str:
     bare = [name.rstrip(".:?!") for name in names]
     if len(bare) <= 2:
-        return " and ".join(bare)
-    return "; ".join(bare[:-1]) + "; and " + bare[-1]
+        return f" {and_word} ".join(bare)
+    return "; ".join(bare[:-1]) + f"; {and_word} " + bare[-1]
 
 
 @dataclass
@@ -166,7 +235,7 @@ def make_script(
 ) -> Script:
     """Turn an article into the script of its episode."""
     pauses = pauses or Pauses()
-    wording = wording or Wording()
+    wording = wording or wording_for(article.language)
     sections = list(article.headings)
     quote_state = QuoteState()
 
@@ -196,7 +265,7 @@ def make_script(
             article_text=article.dateline,
         )
     if sections:
-        names = _join_names([heading.text for heading in sections])
+        names = _join_names([heading.text for heading in sections], wording.and_word)
         template = wording.overview_one if len(sections) == 1 else wording.overview
         opening.add(
             Role.ANNOUNCEMENT,
@@ -269,15 +338,72 @@ def _add_block(
         )
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, ListBlock):
-        count = len(block.items)
-        start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
-        chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
-        for number, item in enumerate(block.items, start=1):
-            runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
-            prefix = f"{number}. " if block.ordered else ""
-            _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
-            chapter.end_block(pauses.list_item)
-        chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
+        _add_list(chapter, block, quote_state, quote_style, wording, pauses)
+    elif isinstance(block, Table):
+        _add_table(chapter, block, wording, pauses)
+    elif isinstance(block, Figure):
+        if block.caption:
+            chapter.add(
+                Role.NARRATION,
+                _sentence(wording.figure.format(caption=block.caption)),
+                pauses.paragraph,
+                article_text=block.caption,
+            )
+    elif isinstance(block, Break):
+        chapter.end_block(pauses.section)
+
+
+def _add_list(
+    chapter: _ChapterBuilder,
+    block: ListBlock,
+    quote_state: QuoteState,
+    quote_style: QuoteStyle,
+    wording: Wording,
+    pauses: Pauses,
+) -> None:
+    count = len(block.items)
+    start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
+    chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
+    nested = dict(block.sublists)
+    for index, item in enumerate(block.items):
+        runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
+        prefix = f"{index + 1}. " if block.ordered else ""
+        _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
+        chapter.end_block(pauses.list_item)
+        if index in nested:
+            _add_list(chapter, nested[index], quote_state, quote_style, wording, pauses)
+    chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
+
+
+def _add_table(chapter: _ChapterBuilder, table: Table, wording: Wording, pauses: Pauses) -> None:
+    count = len(table.rows)
+    start = wording.table_start_one if count == 1 else wording.table_start.format(count=count)
+    chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
+    if not table.rows and table.header:
+        cells = ", ".join(table.header)
+        chapter.add(Role.NARRATION, _sentence(cells), pauses.list_item, article_text=cells)
+    for number, row in enumerate(table.rows, start=1):
+        if table.header:
+            parts = [
+                f"{_sentence_part(head)}: {cell}" if head else cell
+                for head, cell in zip(table.header, row, strict=False)
+            ]
+            parts += list(row[len(table.header) :])
+        else:
+            parts = list(row)
+        said = " ".join(_sentence(part) for part in parts if part)
+        carried = " ".join([*table.header, *row]) if number == 1 else " ".join(row)
+        chapter.add(
+            Role.NARRATION,
+            f"{wording.table_row.format(number=number)} {said}",
+            pauses.list_item,
+            article_text=carried,
+        )
+    chapter.add(Role.ANNOUNCEMENT, wording.table_end, pauses.paragraph)
+
+
+def _sentence_part(text: str) -> str:
+    return text.rstrip(".:;, ")
 
 
 def _add_runs(
@@ -296,6 +422,8 @@ def _add_runs(
         if cues:
             chapter.add(Role.NARRATION, wording.quote_start, 0)
         for sentence in split_sentences(run.text):
+            if not re.search(r"\w", sentence):
+                continue  # punctuation left between two quotations: nothing to say
             chapter.add(
                 role,
                 prefix + sentence,

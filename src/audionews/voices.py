@@ -16,13 +16,19 @@ A profile is a TOML file in the project's ``voices/`` folder (or any path)::
 
     [lexicon]           # pronunciations for this profile: written = spoken
     Callow = "Kal-oh"
+
+    [languages.fr]      # voices for French articles (default: espeak-ng's "fr" + role variant)
+    narrator = "fr"
+    quote = "fr+f3"
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
+import re
 import subprocess
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -62,9 +68,36 @@ class VoiceProfile:
     description: str = ""
     path: Path | None = None
     lexicon: Lexicon = field(default_factory=Lexicon)
+    languages: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def voice_for(self, role: Role) -> Voice:
         return self.voices[role]
+
+    def for_language(self, language: str) -> tuple[VoiceProfile, str | None]:
+        """This profile's voices for an article in ``language``, and a notice if it fell back.
+
+        English articles keep the profile's voices. For another language each role takes the
+        profile's ``[languages.CODE]`` voice when it names one, else espeak-ng's voice for
+        that language with the role's own variant (en-us+f3 becomes fr+f3), so quotes still
+        sound different from narration.
+        """
+        code = (language or "en").lower()
+        base = code.split("-")[0]
+        if base == "en":
+            return self, None
+        mapped = self.languages.get(code) or self.languages.get(base) or {}
+        installed = installed_voices().voices
+        language_voice = next((c for c in (code, base) if c in installed), None)
+        if language_voice is None and not mapped:
+            return self, f"no espeak-ng voice for language {language!r}: read with English voices"
+        voices = {}
+        for role, voice in self.voices.items():
+            chosen = mapped.get(ROLE_TABLES[role])
+            if chosen is None:
+                _, _, variant = voice.voice.partition("+")
+                chosen = f"{language_voice}+{variant}" if variant else str(language_voice)
+            voices[role] = Voice(chosen, voice.rate, voice.pitch, voice.volume)
+        return dataclasses.replace(self, voices=voices), None
 
     def with_rate(self, words_per_minute: int) -> VoiceProfile:
         """The same profile at another narrator rate; other roles and pauses scale alike."""
@@ -73,9 +106,7 @@ class VoiceProfile:
             role: Voice(v.voice, round(v.rate * factor), v.pitch, v.volume)
             for role, v in self.voices.items()
         }
-        return VoiceProfile(
-            self.name, voices, self.pauses.scaled(1 / factor), self.description, self.path
-        )
+        return dataclasses.replace(self, voices=voices, pauses=self.pauses.scaled(1 / factor))
 
 
 def profile_folders() -> list[Path]:
@@ -169,7 +200,26 @@ def _parse_profile(path: Path, data: dict[str, object]) -> VoiceProfile:
         raise VoiceProfileError(f"voice profile {path}: [lexicon] must be a table")
     # A profile's [lexicon] is a [words] table of its own: written = spoken.
     lexicon = parse_lexicon({"words": lexicon_table}, f"voice profile {path} [lexicon]")
-    return VoiceProfile(path.stem, voices, pauses, str(data.get("description", "")), path, lexicon)
+    languages = data.get("languages", {})
+    if not isinstance(languages, dict) or not all(
+        isinstance(table, dict)
+        and set(table) <= set(ROLE_TABLES.values())
+        and all(isinstance(v, str) for v in table.values())
+        for table in languages.values()
+    ):
+        raise VoiceProfileError(
+            f"voice profile {path}: [languages.CODE] tables map narrator, quote and announcer "
+            "to espeak-ng voices"
+        )
+    return VoiceProfile(
+        path.stem,
+        voices,
+        pauses,
+        str(data.get("description", "")),
+        path,
+        lexicon,
+        {code.lower(): table for code, table in languages.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -212,6 +262,8 @@ def _voice_names(listing: str, *, variants: bool = False) -> list[str]:
             names.append(file.rsplit("/", 1)[-1].lower())
         else:
             names.extend({language.lower(), name.lower(), file.lower()})
+            # "(fr 5)": espeak-ng also answers to the other language codes it lists.
+            names.extend(code.lower() for code in re.findall(r"\(([\w-]+) \d+\)", line))
     return names
 
 

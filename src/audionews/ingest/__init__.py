@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 
 from audionews.article import Article
-from audionews.errors import ArticleError
-from audionews.ingest.source import read_text
+from audionews.ingest.source import decode_text, read_bytes
 from audionews.ingest.text import parse_text
 
 
@@ -29,23 +28,47 @@ _EXTENSIONS = {
     ".htm": ArticleFormat.HTML,
 }
 
-_HTML_START = re.compile(r"\A\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+_HTML_START = re.compile(
+    r"\A(?:\ufeff)?\s*(?:<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
+    re.I | re.S,
+)
+_MARKDOWN_HINTS = re.compile(
+    r"\A---\s*\n.*?\n---\s*\n|^#{1,6} \S|^\S.*\n(?:=+|-+)\s*$", re.M | re.S
+)
 
 
 def detect_format(path: Path, text: str) -> ArticleFormat:
-    """The article's format: from its content when that is unmistakable, else its extension."""
+    """The article's format: from its content when that is unmistakable, else its extension.
+
+    A file without a known extension is HTML when it starts like a page, Markdown when it has
+    front matter or Markdown headings, and plain text otherwise.
+    """
     if _HTML_START.match(text):
         return ArticleFormat.HTML
-    return _EXTENSIONS.get(path.suffix.lower(), ArticleFormat.TEXT)
+    by_extension = _EXTENSIONS.get(path.suffix.lower())
+    if by_extension is not None:
+        return by_extension
+    if _MARKDOWN_HINTS.search(text):
+        return ArticleFormat.MARKDOWN
+    return ArticleFormat.TEXT
 
 
 def read_article(path: Path | str, fmt: ArticleFormat | None = None) -> Article:
     """Read and parse one article file."""
     path = Path(path)
-    text = read_text(path)
-    fmt = fmt or detect_format(path, text)
-    if fmt is not ArticleFormat.TEXT:
-        raise ArticleError(path, f"{fmt.value} articles are not supported yet; use plain text")
+    data = read_bytes(path)
+    sniffed = data[:2048].decode("utf-8", errors="ignore")
+    fmt = fmt or detect_format(path, sniffed)
+    if fmt is ArticleFormat.HTML:
+        from audionews.ingest.html import decode_html, parse_html
+
+        html_text, notices = decode_html(data, path)
+        return parse_html(html_text, source=path, notices=notices)
+    text = decode_text(path, data)
+    if fmt is ArticleFormat.MARKDOWN:
+        from audionews.ingest.markdown import parse_markdown
+
+        return parse_markdown(text, source=path)
     return parse_text(text, source=path)
 
 

@@ -17,6 +17,11 @@ def read_text(path: Path) -> str:
     Raises ArticleError naming the file for a missing path, a folder, an unreadable or empty
     file, binary data, or bytes that are not UTF-8.
     """
+    return decode_text(path, read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an article file; ArticleError for a missing, folder, unreadable or empty one."""
     if not path.exists():
         raise ArticleError(path, "no such file")
     if path.is_dir():
@@ -29,7 +34,11 @@ def read_text(path: Path) -> str:
         raise ArticleError(path, exc.strerror or str(exc)) from None
     if not data:
         raise ArticleError(path, "the file is empty")
+    return data
 
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Text from a text or Markdown file's bytes; ArticleError for binary or non-UTF-8 data."""
     text = _decode(path, data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():

@@ -129,6 +129,7 @@ class English(LanguageRules):
             "GB": ("gigabyte", "gigabytes"),
             "MB": ("megabyte", "megabytes"),
             "TB": ("terabyte", "terabytes"),
+            "p": ("penny", "pence"),
             "ft": ("foot", "feet"),
             "mi": ("mile", "miles"),
             "ha": ("hectare", "hectares"),
