@@ -110,7 +110,9 @@ def assemble(script: Script, audio: Sequence[bytes]) -> Track:
         parts.append(speech)
         position += len(speech) // SAMPLE_WIDTH
         times.append(SegmentTime(chapter_index, segment_index, _ms(start), _ms(position)))
-        pause = _samples(segment.pause_ms)
+        # The silence left at each edge of the speech counts toward the pause, so the gap a
+        # listener hears between two utterances is exactly the pause the script asked for.
+        pause = _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if speech else 0
         parts.append(b"\x00\x00" * pause)
         position += pause
 

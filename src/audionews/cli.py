@@ -60,6 +60,54 @@ def voice_options(command: F) -> F:
     return command
 
 
+def sound_options(command: F) -> F:
+    """Options that choose how the episode is encoded and how fast it is read."""
+    from audionews.presets import DEFAULT_PRESET, PRESETS
+
+    for option in reversed(
+        [
+            click.option(
+                "--preset",
+                type=click.Choice(list(PRESETS)),
+                default=DEFAULT_PRESET,
+                show_default=True,
+                help="Output preset: "
+                + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values()),
+            ),
+            click.option(
+                "--bitrate",
+                type=int,
+                default=None,
+                metavar="KBPS",
+                help="Override the preset's MP3 bit rate.",
+            ),
+            click.option(
+                "--sample-rate",
+                type=int,
+                default=None,
+                metavar="HZ",
+                help="Override the preset's sample rate.",
+            ),
+            click.option(
+                "--loudness",
+                type=float,
+                default=None,
+                metavar="LUFS",
+                help="Override the preset's integrated loudness target.",
+            ),
+            click.option(
+                "--rate",
+                default=None,
+                metavar="WPM|FACTORx",
+                help="Speaking rate: narrator words a minute (320) or a factor "
+                "(1.5x); other voices and pauses follow.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 def input_options(command: F) -> F:
     """Options that say how to read the article."""
     return click.option(
@@ -99,10 +147,16 @@ def main() -> None:
 @click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
 @input_options
 @voice_options
+@sound_options
 @output_options
 def build(
     article: Path,
     article_format: str | None,
+    preset: str,
+    bitrate: int | None,
+    sample_rate: int | None,
+    loudness: float | None,
+    rate: str | None,
     out_dir: Path,
     show: str,
     voices: str,
@@ -111,10 +165,17 @@ def build(
     as_json: bool,
 ) -> None:
     """Build ARTICLE into a chaptered, tagged MP3 episode."""
-    from audionews.episode import BuildOptions
+    from audionews.episode import BuildOptions, Rate
     from audionews.episode import build as build_episode
 
+    with library_errors():
+        speed = Rate.parse(rate) if rate else None
     options = BuildOptions(
+        preset=preset,
+        bitrate_kbps=bitrate,
+        sample_rate=sample_rate,
+        loudness_lufs=loudness,
+        rate=speed,
         voices=voices,
         show=show,
         quote_style=QuoteStyle(quote_style),
@@ -130,7 +191,8 @@ def build(
         click.echo(json.dumps(summary, ensure_ascii=False))
     click.echo(
         f"wrote {episode.mp3} ({_clock(episode.track_duration_s)}, "
-        f"{len(episode.chapters)} chapters)",
+        f"{len(episode.chapters)} chapters, {episode.preset.name}: "
+        f"{episode.measured.lufs:.1f} LUFS, true peak {episode.measured.true_peak:.1f} dBTP)",
         err=True,
     )
     if not as_json:
@@ -216,6 +278,49 @@ def script(
             who = f" ({segment.speaker})" if segment.speaker else ""
             said = f"\n      spoken: {segment.spoken}" if segment.spoken != segment.text else ""
             click.echo(f"  [{segment.role.value}{who}] {segment.text}{said}")
+
+
+@main.command()
+@output_options
+def voices(as_json: bool) -> None:
+    """List the installed espeak-ng voices and the voice profiles."""
+    from audionews.voices import ROLE_TABLES, list_profiles, listed_voices
+
+    with library_errors():
+        installed = listed_voices()
+        profiles = list_profiles()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "voices": [v.__dict__ for v in installed],
+                    "profiles": [
+                        {
+                            "name": p.name,
+                            "description": p.description,
+                            "path": str(p.path),
+                            "roles": {ROLE_TABLES[r]: v.voice for r, v in p.voices.items()},
+                            "problem": problem,
+                        }
+                        for p, problem in profiles
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo("Voice profiles (--voices NAME):")
+    for profile, problem in profiles:
+        roles = ", ".join(f"{ROLE_TABLES[r]} {v.voice}" for r, v in profile.voices.items())
+        click.echo(f"  {profile.name:<12} {roles}")
+        if profile.description:
+            click.echo(f"  {'':<12} {profile.description}")
+        if problem:
+            click.echo(f"  {'':<12} problem: {problem}")
+    click.echo("")
+    click.echo(f"Installed espeak-ng voices ({len(installed)}; add a variant with +f3, +m3, …):")
+    for voice in installed:
+        click.echo(f"  {voice.language:<16} {voice.name:<32} {voice.identifier}")
 
 
 def _script_json(spoken: Any) -> dict[str, Any]:

@@ -1,55 +1,61 @@
-"""PCM -> MP3 through ffmpeg's LAME encoder, resampled once, at the end."""
+"""Float samples -> MP3 through ffmpeg's LAME encoder, resampled once, at the end.
+
+The finished MP3 is measured by decoding it through ffmpeg's ebur128 filter (ITU-R BS.1770
+integrated loudness and true peak): the figures in the tags are the file's own.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from audionews.errors import EncodingError
+from audionews.presets import Preset
 from audionews.tools import run_ffmpeg
 
 
 @dataclass(frozen=True)
-class Mp3Settings:
-    """How the episode is encoded: mono, constant bit rate."""
+class Measurement:
+    """What ffmpeg's ebur128 filter measured: integrated loudness (LUFS), true peak (dBTP)."""
 
-    sample_rate: int = 44100  # Apple's minimum for podcasts
-    bitrate_kbps: int = 96
+    lufs: float
+    true_peak: float
 
 
-def encode_mp3(pcm: bytes, input_rate: int, path: Path, settings: Mp3Settings) -> None:
-    """Encode 16-bit mono PCM at ``input_rate`` into an MP3 file at ``path``.
+_INTEGRATED = re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+|-inf) LUFS", re.S)
+_TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", re.S)
+
+
+def encode_mp3(samples: np.ndarray, input_rate: int, path: Path, preset: Preset) -> None:
+    """Encode float mono samples at ``input_rate`` into a CBR MP3 at ``path``.
 
     The file carries LAME's Info tag (encoder delay and padding), so decoders, ffprobe among
     them, report the exact duration.
     """
     run_ffmpeg(
         [
-            "-f",
-            "s16le",
-            "-ar",
-            str(input_rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-ar",
-            str(settings.sample_rate),
-            "-ac",
-            "1",
-            "-codec:a",
-            "libmp3lame",
-            "-b:a",
-            f"{settings.bitrate_kbps}k",
-            "-map_metadata",
-            "-1",
-            "-id3v2_version",
-            "0",
-            "-write_id3v1",
-            "0",
-            "-f",
-            "mp3",
-            "-y",
-            str(path),
+            "-f", "f32le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
+            "-af", f"aresample={preset.sample_rate}:resampler=soxr",
+            "-ar", str(preset.sample_rate), "-ac", "1",
+            "-codec:a", "libmp3lame", "-b:a", f"{preset.bitrate_kbps}k",
+            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
+            "-f", "mp3", "-y", str(path),
         ],
-        stdin=pcm,
+        stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes(),
     )
+
+
+def measure(path: Path) -> Measurement:
+    """Integrated loudness and true peak of an audio file, decoded, by ffmpeg's ebur128."""
+    log = run_ffmpeg(
+        ["-i", str(path), "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        log_level="info",
+    )
+    summary = log[log.rfind("Summary:") :]
+    loudness, peak = _INTEGRATED.search(summary), _TRUE_PEAK.search(summary)
+    if not loudness or not peak:
+        raise EncodingError(f"ffmpeg did not report the loudness of {path}")
+    return Measurement(float(loudness.group(1)), float(peak.group(1)))

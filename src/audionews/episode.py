@@ -16,10 +16,12 @@ from audionews import sidefiles
 from audionews.article import Article, Paragraph
 from audionews.assemble import assemble
 from audionews.dates import parse_date
-from audionews.encode import Mp3Settings, encode_mp3
-from audionews.errors import OutputError, SegmentSynthesisError
+from audionews.encode import Measurement, encode_mp3, measure
+from audionews.errors import OptionError, OutputError, SegmentSynthesisError
 from audionews.ingest import ArticleFormat, read_article
-from audionews.script import QuoteStyle, Script, make_script
+from audionews.loudness import normalise
+from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
+from audionews.script import QuoteStyle, Role, Script, make_script
 from audionews.sentences import split_sentences
 from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
@@ -37,6 +39,37 @@ DEFAULT_SHOW = "audionews"
 SLUG_MAX = 80
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A speaking rate: words a minute for the narrator, or a factor of the profile's rate."""
+
+    value: float
+    is_factor: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """ "320" (words a minute) or "1.5x" (a factor); OptionError otherwise."""
+        cleaned = text.strip().lower()
+        factor = cleaned.endswith("x")
+        try:
+            value = float(cleaned.rstrip("x"))
+        except ValueError:
+            raise OptionError(
+                f"rate {text!r}: give words a minute (320) or a factor (1.5x)"
+            ) from None
+        if factor and not 0.5 <= value <= 3.0:
+            raise OptionError(f"rate {text!r}: a factor must be from 0.5x to 3x")
+        if not factor and not 80 <= value <= 500:
+            raise OptionError(f"rate {text!r}: words a minute must be from 80 to 500")
+        return cls(value, factor)
+
+    def words_per_minute(self, profile: VoiceProfile) -> int:
+        narrator = profile.voice_for(Role.NARRATION).rate
+        return round(narrator * self.value) if self.is_factor else round(self.value)
+
+
 """Called as progress(stage, done, total); stages: "synthesis", "encoding"."""
 
 
@@ -47,7 +80,11 @@ class BuildOptions:
     voices: str = DEFAULT_PROFILE
     show: str = DEFAULT_SHOW
     quote_style: QuoteStyle = QuoteStyle.VOICE
-    mp3: Mp3Settings = field(default_factory=Mp3Settings)
+    preset: str = DEFAULT_PRESET
+    bitrate_kbps: int | None = None
+    sample_rate: int | None = None
+    loudness_lufs: float | None = None
+    rate: Rate | None = None
     article_format: ArticleFormat | None = None
     jobs: int | None = None
     lexicon: Path | None = None
@@ -62,6 +99,8 @@ class Episode:
     track_duration_s: float
     chapters: tuple[ChapterMark, ...]
     timings: dict[str, float]
+    measured: Measurement
+    preset: Preset
     notices: tuple[str, ...] = ()
     voices: dict[str, str] = field(default_factory=dict)
 
@@ -74,6 +113,9 @@ class Episode:
         return {
             **{key: str(path) for key, path in self.files.items()},
             "duration_s": round(self.track_duration_s, 3),
+            "preset": self.preset.name,
+            "loudness_lufs": self.measured.lufs,
+            "true_peak_dbtp": self.measured.true_peak,
             "chapters": [
                 {
                     "title": chapter.title,
@@ -117,10 +159,18 @@ def build(
         clock = now
 
     require_ffmpeg()
+    preset = resolve_preset(
+        options.preset,
+        bitrate_kbps=options.bitrate_kbps,
+        sample_rate=options.sample_rate,
+        loudness_lufs=options.loudness_lufs,
+    )
     if engine is None:
         require_espeak()
         engine = Pyttsx3Engine(options.jobs)
     profile = load_profile(options.voices)
+    if options.rate is not None:
+        profile = profile.with_rate(options.rate.words_per_minute(profile))
     article = read_article(Path(article_path), options.article_format)
     notices = list(article.notices)
     profile, fallback = profile.for_language(article.language)
@@ -139,6 +189,7 @@ def build(
     audio = _synthesize(script, profile, engine, progress)
     lap("synthesis")
     track = assemble(script, audio)
+    samples = normalise(track.pcm, track.sample_rate, preset.loudness)
     lap("assembly")
 
     slug = slugify(article.title)
@@ -152,9 +203,10 @@ def build(
     with _atomic_files(files) as partial:
         if progress:
             progress("encoding", 0, 1)
-        encode_mp3(track.pcm, track.sample_rate, partial["mp3"], options.mp3)
+        encode_mp3(samples, track.sample_rate, partial["mp3"], preset)
+        measured = measure(partial["mp3"])
         lap("encoding")
-        tags = _episode_tags(article, script, options, profile)
+        tags = _episode_tags(article, script, options, profile, preset, measured)
         write_tags(partial["mp3"], tags, chapters)
         transcript = sidefiles.cues(script, track.timeline)
         partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
@@ -169,6 +221,8 @@ def build(
         track.duration_s,
         chapters,
         timings,
+        measured,
+        preset,
         tuple(notices),
         {ROLE_TABLES[role]: voice.voice for role, voice in profile.voices.items()},
     )
@@ -199,7 +253,12 @@ def _locate(script: Script, flat_index: int) -> tuple[int, int, str]:
 
 
 def _episode_tags(
-    article: Article, script: Script, options: BuildOptions, profile: VoiceProfile
+    article: Article,
+    script: Script,
+    options: BuildOptions,
+    profile: VoiceProfile,
+    preset: Preset,
+    measured: Measurement,
 ) -> EpisodeTags:
     description = article.description or _opening_sentence(article)
     return EpisodeTags(
@@ -211,6 +270,9 @@ def _episode_tags(
         description=description,
         transcript=script.transcript(),
         extra=(
+            ("audionews:preset", preset.name),
+            ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),
+            ("audionews:true_peak_dbtp", f"{measured.true_peak:.1f}"),
             ("audionews:voices", options.voices),
             *((f"audionews:{ROLE_TABLES[role]}", v.voice) for role, v in profile.voices.items()),
         ),

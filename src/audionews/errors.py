@@ -8,6 +8,7 @@ one-line message and an exit status. The tree::
     ├── VoiceProfileError          a voice profile is missing, malformed or names no real voice
     ├── LexiconError               a pronunciation lexicon is missing or malformed
     ├── EpisodeError               an existing episode file cannot be read (chapters, tags)
+    ├── OptionError                an option's value cannot work (a bit rate MP3 cannot carry)
     ├── OutputError                the output folder cannot be written
     ├── ToolMissingError           espeak-ng or ffmpeg is not installed: nothing can be built
     ├── SynthesisError             speech synthesis failed and the build stops
@@ -51,6 +52,10 @@ class EpisodeError(AudionewsError):
         self.path = Path(path)
         self.cause = cause
         super().__init__(f"cannot read {self.path}: {cause}")
+
+
+class OptionError(AudionewsError):
+    """An option has a value that cannot work; found before any work is done."""
 
 
 class OutputError(AudionewsError):

@@ -40,19 +40,30 @@ def require_espeak() -> None:
     raise ToolMissingError("the espeak-ng library", "libespeak-ng1")
 
 
-def run_ffmpeg(arguments: Sequence[str], *, stdin: bytes | None = None) -> bytes:
-    """Run ffmpeg quietly with ``arguments``; return its stdout or raise EncodingError.
+def run_ffmpeg(
+    arguments: Sequence[str], *, stdin: bytes | None = None, log_level: str = "error"
+) -> str:
+    """Run ffmpeg with ``arguments``; return what it logged, or raise EncodingError.
 
     Arguments are passed as a list, never through a shell, so nothing from an article (a
     title in metadata, a file name) can be read as a command.
     """
-    command = [require_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *arguments]
+    command = [
+        require_ffmpeg(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        log_level,
+        *arguments,
+    ]
     try:
         result = subprocess.run(command, input=stdin, capture_output=True, check=False)
     except OSError as exc:
         raise EncodingError(f"ffmpeg could not be started: {exc}") from None
+    log = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = message[-1] if message else f"exit status {result.returncode}"
+        lines = [line for line in log.strip().splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit status {result.returncode}"
         raise EncodingError(f"ffmpeg failed: {last}")
-    return result.stdout
+    return log

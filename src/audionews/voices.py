@@ -283,3 +283,48 @@ def check_voice(voice: str, where: str) -> None:
         close = difflib.get_close_matches(variant, sorted(installed.variants), n=3)
         hint = f"; closest variants: {', '.join(close)}" if close else ""
         raise VoiceProfileError(f"{where}: espeak-ng has no variant {variant!r}{hint}")
+
+
+@dataclass(frozen=True)
+class ListedVoice:
+    """One espeak-ng voice as ``audionews voices`` shows it."""
+
+    language: str
+    name: str
+    identifier: str
+    gender: str
+
+
+def listed_voices() -> list[ListedVoice]:
+    listed = []
+    for line in _espeak_listing("--voices").splitlines()[1:]:
+        columns = line.split()
+        if len(columns) >= 5:
+            gender = columns[2].split("/")[-1]
+            listed.append(ListedVoice(columns[1], columns[3], columns[4], gender))
+    return listed
+
+
+def list_profiles() -> list[tuple[VoiceProfile, str | None]]:
+    """Every profile found by name, with what is wrong with it (None when it works)."""
+    found: list[tuple[VoiceProfile, str | None]] = []
+    seen: set[str] = set()
+    for folder in profile_folders():
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            if path.stem in seen:
+                continue
+            seen.add(path.stem)
+            try:
+                profile = load_profile(str(path), check_installed=False)
+            except VoiceProfileError as exc:
+                found.append((VoiceProfile(path.stem, {}, Pauses(), path=path), str(exc)))
+                continue
+            problem = None
+            for role, voice in profile.voices.items():
+                try:
+                    check_voice(voice.voice, f"[{ROLE_TABLES[role]}]")
+                except VoiceProfileError as exc:
+                    problem = str(exc)
+                    break
+            found.append((profile, problem))
+    return found
