@@ -1,5 +1,9 @@
 """Measure `audionews build` against the floor on one article, runs interleaved.
 
+    scripts/bench [ARTICLE] [RUNS]    build against the floor (default: the seed article)
+    scripts/bench clips [RUNS]        clip --all on an episode of 20 minutes or more
+
+
 The floor (DESIGN.md) is what doing no structuring at all costs:
     espeak-ng -f article.txt -w a.wav
     ffmpeg -i a.wav -ar 44100 -ac 1 -codec:a libmp3lame -b:a 96k a.mp3
@@ -26,7 +30,87 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def long_article(path: Path, minutes: float) -> Path:
+    """An article of our own example's sections repeated until it reads for ``minutes``."""
+    lines = EXAMPLE.read_text().splitlines()
+    body = lines[4:]  # after title, pull quote, byline and date
+    # About 150 words a minute is what the default profile reads, pauses included.
+    words_needed = minutes * 150
+    parts = [lines[0] + " (Long Edition)"]
+    part = 0
+    while sum(len(p.split()) for p in parts) < words_needed:
+        part += 1
+        parts.append(f"Part {part}")
+        parts.extend(line for line in body if line.strip())
+    path.write_text("\n".join(parts) + "\n")
+    return path
+
+
+def bench_clips(runs: int) -> None:
+    """Time `clip --all` (re-encoded and lossless) on an episode of at least 20 minutes."""
+    audionews = str(ROOT / ".venv" / "bin" / "audionews")
+    with tempfile.TemporaryDirectory() as work:
+        article = long_article(Path(work) / "long.txt", 20)
+        out = Path(work) / "out"
+        subprocess.run(
+            [audionews, "build", str(article), "-o", str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        episode = next(out.glob("*.mp3"))
+        probe = subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+                str(episode),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        chapters = subprocess.run(
+            [audionews, "chapters", str(episode)], capture_output=True, text=True, check=True
+        ).stdout.count("\n")
+        reencoded, lossless = [], []
+        for run in range(runs):
+            reencoded.append(
+                timed([audionews, "clip", str(episode), "--all", "-o", f"{work}/clips{run}"])
+            )
+            lossless.append(
+                timed(
+                    [
+                        audionews,
+                        "clip",
+                        str(episode),
+                        "--all",
+                        "--lossless",
+                        "-o",
+                        f"{work}/lossless{run}",
+                    ]
+                )
+            )
+    minutes = float(probe.stdout) / 60
+    print(f"episode: {minutes:.1f} min, {chapters} chapters, {runs} runs each")
+    print(
+        f"clip --all             median {statistics.median(reencoded):6.2f} s  "
+        f"runs {', '.join(f'{t:.2f}' for t in reencoded)}"
+    )
+    print(
+        f"clip --all --lossless  median {statistics.median(lossless):6.2f} s  "
+        f"runs {', '.join(f'{t:.2f}' for t in lossless)}"
+    )
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "clips":
+        bench_clips(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+        return
     article = Path(sys.argv[1]) if len(sys.argv) > 1 else (SEED if SEED.exists() else EXAMPLE)
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     audionews = str(ROOT / ".venv" / "bin" / "audionews")

@@ -145,6 +145,7 @@ def main() -> None:
     help="Folder to write the episode into.",
 )
 @click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
+@click.option("--clips", is_flag=True, help="Also write every chapter as its own tagged clip.")
 @input_options
 @voice_options
 @sound_options
@@ -157,6 +158,7 @@ def build(
     sample_rate: int | None,
     loudness: float | None,
     rate: str | None,
+    clips: bool,
     out_dir: Path,
     show: str,
     voices: str,
@@ -177,6 +179,7 @@ def build(
         loudness_lufs=loudness,
         rate=speed,
         voices=voices,
+        clips=clips,
         show=show,
         quote_style=QuoteStyle(quote_style),
         lexicon=lexicon,
@@ -321,6 +324,88 @@ def voices(as_json: bool) -> None:
     click.echo(f"Installed espeak-ng voices ({len(installed)}; add a variant with +f3, +m3, …):")
     for voice in installed:
         click.echo(f"  {voice.language:<16} {voice.name:<32} {voice.identifier}")
+
+
+@main.command()
+@click.argument("episode", type=click.Path(path_type=Path))
+@click.option(
+    "--chapter",
+    "chapter",
+    metavar="N|TITLE",
+    help="The chapter: its number as 'audionews chapters' lists it, or its title.",
+)
+@click.option("--all", "all_chapters", is_flag=True, help="Cut every chapter.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File for one clip, folder for --all (default: beside the episode).",
+)
+@click.option(
+    "--lossless",
+    is_flag=True,
+    help="Copy MP3 frames without re-encoding: no generation loss, ends within one "
+    "frame (26 ms at 44.1 kHz) of the chapter's times.",
+)
+@output_options
+def clip(
+    episode: Path,
+    chapter: str | None,
+    all_chapters: bool,
+    output: Path | None,
+    lossless: bool,
+    as_json: bool,
+) -> None:
+    """Cut chapters of EPISODE (any MP3 with ID3 chapters) into tagged clips."""
+    from audionews.clips import clip_paths, cut, open_episode, safe_name, select
+
+    if bool(chapter) == all_chapters:
+        raise click.UsageError("give either --chapter N|TITLE or --all")
+    with library_errors():
+        source = open_episode(episode)
+        if all_chapters:
+            selection = list(enumerate(source.chapters, start=1))
+            folder = output or episode.with_name(f"{episode.stem}.clips")
+            folder.mkdir(parents=True, exist_ok=True)
+            destinations = clip_paths(source, selection, folder)
+        else:
+            number, mark = select(source, chapter or "")
+            selection = [(number, mark)]
+            destinations = [
+                output or episode.with_name(f"{episode.stem}.{safe_name(mark.title, number)}")
+            ]
+        written = cut(
+            source,
+            selection,
+            destinations,
+            lossless=lossless,
+            progress=_progress_printer_for("clips"),
+        )
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "number": n,
+                        "title": m.title,
+                        "start_s": m.start_ms / 1000,
+                        "end_s": m.end_ms / 1000,
+                        "clip": str(path),
+                    }
+                    for (n, m), path in zip(selection, written, strict=True)
+                ],
+                ensure_ascii=False,
+            )
+        )
+    for (number, mark), path in zip(selection, written, strict=True):
+        click.echo(f"wrote {path} (chapter {number}: {mark.title})", err=True)
+
+
+def _progress_printer_for(stage: str) -> Callable[[int, int], None]:
+    show = _progress_printer()
+    return lambda done, total: show(stage, done, total)
 
 
 def _script_json(spoken: Any) -> dict[str, Any]:

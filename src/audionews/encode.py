@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from audionews.errors import EncodingError
-from audionews.presets import Preset
 from audionews.tools import run_ffmpeg
 
 
@@ -29,7 +28,9 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+|-inf) LUFS", re
 _TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", re.S)
 
 
-def encode_mp3(samples: np.ndarray, input_rate: int, path: Path, preset: Preset) -> None:
+def encode_mp3(
+    samples: np.ndarray, input_rate: int, path: Path, sample_rate: int, bitrate_kbps: int
+) -> None:
     """Encode float mono samples at ``input_rate`` into a CBR MP3 at ``path``.
 
     The file carries LAME's Info tag (encoder delay and padding), so decoders, ffprobe among
@@ -37,12 +38,34 @@ def encode_mp3(samples: np.ndarray, input_rate: int, path: Path, preset: Preset)
     """
     run_ffmpeg(
         [
-            "-f", "f32le", "-ar", str(input_rate), "-ac", "1", "-i", "pipe:0",
-            "-af", f"aresample={preset.sample_rate}:resampler=soxr",
-            "-ar", str(preset.sample_rate), "-ac", "1",
-            "-codec:a", "libmp3lame", "-b:a", f"{preset.bitrate_kbps}k",
-            "-map_metadata", "-1", "-id3v2_version", "0", "-write_id3v1", "0",
-            "-f", "mp3", "-y", str(path),
+            "-f",
+            "f32le",
+            "-ar",
+            str(input_rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+            "-af",
+            f"aresample={sample_rate}:resampler=soxr",
+            "-ar",
+            str(sample_rate),
+            "-ac",
+            "1",
+            "-codec:a",
+            "libmp3lame",
+            "-b:a",
+            f"{bitrate_kbps}k",
+            "-map_metadata",
+            "-1",
+            "-id3v2_version",
+            "0",
+            "-write_id3v1",
+            "0",
+            "-f",
+            "mp3",
+            "-y",
+            str(path),
         ],
         stdin=np.ascontiguousarray(samples, dtype="<f4").tobytes(),
     )

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from audionews import sidefiles
 from audionews.article import Article, Paragraph
 from audionews.assemble import assemble
+from audionews.clips import ClipSource, clip_tags, safe_name
 from audionews.dates import parse_date
 from audionews.encode import Measurement, encode_mp3, measure
 from audionews.errors import OptionError, OutputError, SegmentSynthesisError
+from audionews.files import atomic_files
 from audionews.ingest import ArticleFormat, read_article
 from audionews.loudness import normalise
 from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
@@ -88,6 +90,7 @@ class BuildOptions:
     article_format: ArticleFormat | None = None
     jobs: int | None = None
     lexicon: Path | None = None
+    clips: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,21 +203,42 @@ def build(
         "srt": out_dir / f"{slug}.srt",
     }
     chapters = tuple(ChapterMark(c.title, c.start_ms, c.end_ms) for c in track.timeline.chapters)
-    with _atomic_files(files) as partial:
-        if progress:
-            progress("encoding", 0, 1)
-        encode_mp3(samples, track.sample_rate, partial["mp3"], preset)
-        measured = measure(partial["mp3"])
-        lap("encoding")
-        tags = _episode_tags(article, script, options, profile, preset, measured)
-        write_tags(partial["mp3"], tags, chapters)
-        transcript = sidefiles.cues(script, track.timeline)
-        partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
-        partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
-        partial["srt"].write_text(sidefiles.subrip(transcript), "utf-8")
-        lap("tagging")
-        if progress:
-            progress("encoding", 1, 1)
+    clip_folder = out_dir / f"{slug}.clips"
+    created_folder = False
+    if options.clips:
+        for number, mark in enumerate(chapters, start=1):
+            files[f"clip{number:03d}"] = clip_folder / safe_name(mark.title, number)
+        clip_folder.mkdir(exist_ok=True)
+    try:
+        with atomic_files(files) as partial:
+            if progress:
+                progress("encoding", 0, 1)
+            encode_mp3(
+                samples, track.sample_rate, partial["mp3"], preset.sample_rate, preset.bitrate_kbps
+            )
+            measured = measure(partial["mp3"])
+            lap("encoding")
+            tags = _episode_tags(article, script, options, profile, preset, measured)
+            write_tags(partial["mp3"], tags, chapters)
+            transcript = sidefiles.cues(script, track.timeline)
+            partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
+            partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
+            partial["srt"].write_text(sidefiles.subrip(transcript), "utf-8")
+            lap("tagging")
+            if options.clips:
+                _write_clips(samples, track.sample_rate, chapters, tags, preset, files, partial)
+                lap("clips")
+            if progress:
+                progress("encoding", 1, 1)
+    except BaseException:
+        if options.clips and created_folder and not any(clip_folder.iterdir()):
+            clip_folder.rmdir()
+        raise
+    if options.clips:
+        keep = {path.name for key, path in files.items() if key.startswith("clip")}
+        for stale in clip_folder.glob("[0-9][0-9]-*.mp3"):
+            if stale.name not in keep:
+                stale.unlink()
     return Episode(
         files,
         script,
@@ -226,6 +250,31 @@ def build(
         tuple(notices),
         {ROLE_TABLES[role]: voice.voice for role, voice in profile.voices.items()},
     )
+
+
+def _write_clips(
+    samples: np.ndarray,
+    rate: int,
+    chapters: tuple[ChapterMark, ...],
+    tags: EpisodeTags,
+    preset: Preset,
+    files: dict[str, Path],
+    partial: dict[str, Path],
+) -> None:
+    """Every chapter as a clip, cut from the episode's samples before they are encoded."""
+    source = ClipSource(
+        files["mp3"],
+        tags,
+        chapters,
+        preset.sample_rate,
+        preset.bitrate_kbps,
+        chapters[-1].end_ms if chapters else 0,
+    )
+    for number, mark in enumerate(chapters, start=1):
+        key = f"clip{number:03d}"
+        first, last = round(mark.start_ms * rate / 1000), round(mark.end_ms * rate / 1000)
+        encode_mp3(samples[first:last], rate, partial[key], preset.sample_rate, preset.bitrate_kbps)
+        write_tags(partial[key], clip_tags(source, number, mark), ())
 
 
 def _synthesize(
@@ -298,28 +347,3 @@ def _prepare_output(out_dir: Path) -> Path:
     if not os.access(out_dir, os.W_OK):
         raise OutputError(f"output folder {out_dir} is not writable")
     return out_dir
-
-
-@contextlib.contextmanager
-def _atomic_files(finals: dict[str, Path]) -> Iterator[dict[str, Path]]:
-    """Temporary paths beside each final path, renamed over them only if the block succeeds.
-
-    A failure or an interruption removes every temporary file and leaves earlier files of
-    the same names exactly as they were.
-    """
-    partials: dict[str, Path] = {}
-    try:
-        for key, final in finals.items():
-            handle, name = tempfile.mkstemp(
-                prefix=f".{final.name}.", suffix=".part", dir=final.parent
-            )
-            os.close(handle)
-            partials[key] = Path(name)
-        yield partials
-        for key, final in finals.items():
-            os.chmod(partials[key], 0o644)
-            os.replace(partials[key], final)
-    except BaseException:
-        for partial in partials.values():
-            partial.unlink(missing_ok=True)
-        raise

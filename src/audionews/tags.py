@@ -79,7 +79,10 @@ _LANGUAGES = {
 
 def iso639_2(language: str) -> str:
     """The three-letter code for a BCP 47 tag such as "en-GB"; "und" when unknown."""
-    return _LANGUAGES.get(language.split("-")[0].lower(), "und")
+    base = language.split("-")[0].lower()
+    if len(base) == 3 and base.isalpha():
+        return base  # already ISO 639-2, as TLAN is read back
+    return _LANGUAGES.get(base, "und")
 
 
 @dataclass(frozen=True)

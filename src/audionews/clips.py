@@ -1,0 +1,216 @@
+"""Chapter clips for broadcasters: one chapter of any chaptered MP3 as its own tagged MP3.
+
+Two ways to cut:
+- re-encoded (the default): the episode is decoded once, each chapter cut at its exact sample
+  and encoded again at the episode's sample rate and bit rate. Sample-accurate; one more
+  generation of MP3 coding.
+- lossless: MP3 frames are copied without decoding, so a cut can only fall on a frame
+  boundary: each end lands within one frame (1152 samples, 26 ms at 44.1 kHz) of the
+  chapter's time. No generation loss.
+
+``build --clips`` cuts from the episode's own PCM before it is ever encoded (see episode.py),
+so those clips have no generation loss and are sample-accurate.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import unicodedata
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from mutagen.mp3 import MP3, HeaderNotFoundError
+
+from audionews.encode import encode_mp3
+from audionews.errors import EpisodeError, OptionError
+from audionews.files import atomic_files
+from audionews.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.tools import require_ffmpeg, run_ffmpeg
+
+NAME_MAX = 60
+
+
+@dataclass(frozen=True)
+class ClipSource:
+    """What a clip is cut from: the episode's tags, chapters and audio format."""
+
+    path: Path
+    tags: EpisodeTags
+    chapters: tuple[ChapterMark, ...]
+    sample_rate: int
+    bitrate_kbps: int
+    duration_ms: int
+
+
+def open_episode(path: Path) -> ClipSource:
+    """Read a chaptered MP3 (ID3v2.3 or v2.4, chapters in any order, end times optional)."""
+    marks = read_chapters(path)  # raises EpisodeError for a missing or untagged file
+    if not marks:
+        raise EpisodeError(path, "the MP3 has no chapters")
+    try:
+        info = MP3(str(path)).info
+    except (HeaderNotFoundError, OSError) as exc:
+        raise EpisodeError(path, f"not a readable MP3 ({exc})") from None
+    duration_ms = round(info.length * 1000)
+    ordered = sorted(marks, key=lambda mark: mark.start_ms)
+    mended = []
+    for index, mark in enumerate(ordered):
+        following = ordered[index + 1].start_ms if index + 1 < len(ordered) else duration_ms
+        end = mark.end_ms
+        # A missing end (0xFFFFFFFF, 0, or not after the start) is the next chapter's start.
+        if end in (0, 0xFFFFFFFF) or end <= mark.start_ms or end > duration_ms + 1000:
+            end = following
+        mended.append(ChapterMark(mark.title, mark.start_ms, min(end, duration_ms)))
+    bitrate = round(info.bitrate / 1000) if info.bitrate else 128
+    return ClipSource(path, read_tags(path), tuple(mended), info.sample_rate, bitrate, duration_ms)
+
+
+def select(source: ClipSource, chapter: str) -> tuple[int, ChapterMark]:
+    """A chapter by number (from 1, as ``audionews chapters`` lists them) or title."""
+    if chapter.strip().isdigit():
+        number = int(chapter)
+        if 1 <= number <= len(source.chapters):
+            return number, source.chapters[number - 1]
+        raise OptionError(f"{source.path} has chapters 1 to {len(source.chapters)}, not {number}")
+    wanted = " ".join(chapter.split()).casefold()
+    for number, mark in enumerate(source.chapters, start=1):
+        if " ".join(mark.title.split()).casefold() == wanted:
+            return number, mark
+    titles = "; ".join(mark.title for mark in source.chapters)
+    raise OptionError(f"{source.path} has no chapter titled {chapter!r} (chapters: {titles})")
+
+
+def safe_name(title: str, number: int) -> str:
+    """A file name for a chapter clip: no separators, no "..", no control characters."""
+    text = unicodedata.normalize("NFKC", title)
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    text = re.sub(r"[\\/:*?\"<>|]+", " ", text)
+    text = re.sub(r"[^\w\- ]+", "", text)
+    text = re.sub(r"\s+", "-", text.strip()).strip(".-_").lower()[:NAME_MAX].rstrip("-")
+    return f"{number:02d}-{text or 'chapter'}.mp3"
+
+
+def clip_tags(source: ClipSource, number: int, mark: ChapterMark) -> EpisodeTags:
+    return EpisodeTags(
+        title=mark.title,
+        show=source.tags.title,
+        artist=source.tags.artist,
+        date=source.tags.date,
+        language=source.tags.language,
+        track=number,
+        description=(
+            f"Chapter {number} of {source.path.name}, "
+            f"{_clock(mark.start_ms)} to {_clock(mark.end_ms)}"
+        ),
+    )
+
+
+def _clock(ms: int) -> str:
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes // 60}:{minutes % 60:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def decode(path: Path, sample_rate: int) -> np.ndarray:
+    """The whole file as float mono samples at ``sample_rate``."""
+    raw = _ffmpeg_stdout(["-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"])
+    return np.frombuffer(raw, dtype="<f4")
+
+
+def _ffmpeg_stdout(arguments: Sequence[str]) -> bytes:
+    result = subprocess.run(
+        [require_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *arguments],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise EpisodeError(arguments[1], message[-1] if message else "ffmpeg could not decode it")
+    return result.stdout
+
+
+def copy_frames(source: Path, start_ms: int, end_ms: int, path: Path) -> None:
+    """Cut without re-encoding: whole MP3 frames are copied."""
+    run_ffmpeg(
+        [
+            "-ss",
+            f"{start_ms / 1000:.3f}",
+            "-to",
+            f"{end_ms / 1000:.3f}",
+            "-i",
+            str(source),
+            "-map",
+            "0:a",
+            "-c:a",
+            "copy",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-id3v2_version",
+            "0",
+            "-write_id3v1",
+            "0",
+            "-f",
+            "mp3",
+            "-y",
+            str(path),
+        ]
+    )
+
+
+def cut(
+    source: ClipSource,
+    selection: Sequence[tuple[int, ChapterMark]],
+    destinations: Sequence[Path],
+    *,
+    lossless: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int | None = None,
+) -> list[Path]:
+    """Cut the selected chapters into ``destinations``, tagged, each written atomically.
+
+    Clips are encoded side by side, one ffmpeg process per core.
+    """
+    samples = None if lossless else decode(source.path, source.sample_rate)
+
+    def one(number: int, mark: ChapterMark, destination: Path) -> Path:
+        with atomic_files({"clip": destination}) as partial:
+            if lossless:
+                copy_frames(source.path, mark.start_ms, mark.end_ms, partial["clip"])
+            else:
+                assert samples is not None
+                first = round(mark.start_ms * source.sample_rate / 1000)
+                last = round(mark.end_ms * source.sample_rate / 1000)
+                encode_mp3(
+                    samples[first:last],
+                    source.sample_rate,
+                    partial["clip"],
+                    source.sample_rate,
+                    source.bitrate_kbps,
+                )
+            write_tags(partial["clip"], clip_tags(source, number, mark), ())
+        return destination
+
+    workers = max(1, jobs or os.cpu_count() or 1)
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [
+            pool.submit(one, number, mark, destination)
+            for (number, mark), destination in zip(selection, destinations, strict=True)
+        ]
+        for done, future in enumerate(futures, start=1):
+            future.result()
+            if progress:
+                progress(done, len(futures))
+    return list(destinations)
+
+
+def clip_paths(
+    source: ClipSource, selection: Sequence[tuple[int, ChapterMark]], folder: Path
+) -> list[Path]:
+    """Where ``--all`` writes each clip: safe, numbered, unique names in ``folder``."""
+    return [folder / safe_name(mark.title, number) for number, mark in selection]
