@@ -60,3 +60,13 @@ def test_default_quote_voice_is_plainly_higher_than_the_narrator():
         ]
     )
     assert _pitch_hz(quote) > 1.3 * _pitch_hz(narrator)
+
+
+def test_each_voice_setting_is_applied_reliably():
+    # Measured trap: in one engine, a rate change between utterances is sometimes ignored.
+    text = "The harbour committee met on Tuesday evening and voted to approve the budget."
+    rates = [175, 200, 320, 450, 175, 200, 320, 450]
+    audio = Pyttsx3Engine(jobs=2).synthesize([Utterance(text, Voice("en-us", r)) for r in rates])
+    seconds = [round(len(pcm) / 2 / SAMPLE_RATE, 2) for pcm in audio]
+    assert seconds[:4] == seconds[4:]
+    assert seconds[0] > seconds[1] > seconds[2] > seconds[3]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from audionews.script import Script
 from audionews.synth import SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -71,22 +73,37 @@ def _samples(ms: int) -> int:
     return round(ms * SAMPLE_RATE / 1000)
 
 
+def _audible_span(pcm: bytes) -> tuple[int, int] | None:
+    """First and last sample of the audible part (5 ms windows above the threshold)."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    window = SAMPLE_RATE * 5 // 1000
+    count = samples.size // window
+    if count == 0:
+        return None
+    frames = samples[: count * window].astype(np.float32).reshape(count, window) / 32768.0
+    level = 10 * np.log10(np.maximum(np.mean(frames * frames, axis=1), 1e-20))
+    loud = np.flatnonzero(level > SILENCE_THRESHOLD_DBFS)
+    if loud.size == 0:
+        return None
+    return int(loud[0]) * window, min(samples.size, (int(loud[-1]) + 1) * window)
+
+
 def clean_utterance(pcm: bytes) -> bytes:
-    """Trim the silence around one utterance and fade its edges."""
+    """Trim the silence around one utterance and fade its edges (pydub does the fades)."""
     # Imported here: pydub warns at import when ffmpeg is missing, before the build has had
     # the chance to say so in one clear line.
     from pydub import AudioSegment
-    from pydub.silence import detect_leading_silence
 
-    audio = AudioSegment(data=pcm, sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1)
-    lead = detect_leading_silence(audio, SILENCE_THRESHOLD_DBFS, chunk_size=5)
-    tail = detect_leading_silence(audio.reverse(), SILENCE_THRESHOLD_DBFS, chunk_size=5)
-    if lead + tail >= len(audio):
+    span = _audible_span(pcm)
+    if span is None:
         return b""  # nothing audible: punctuation alone, say
-    start = max(0, lead - EDGE_MS)
-    end = min(len(audio), len(audio) - tail + EDGE_MS)
-    trimmed = audio[start:end].fade_in(FADE_MS).fade_out(FADE_MS)
-    return bytes(trimmed.raw_data)
+    edge = SAMPLE_RATE * EDGE_MS // 1000
+    first = max(0, span[0] - edge) * SAMPLE_WIDTH
+    last = min(len(pcm) // SAMPLE_WIDTH, span[1] + edge) * SAMPLE_WIDTH
+    audio = AudioSegment(
+        data=pcm[first:last], sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1
+    )
+    return bytes(audio.fade_in(FADE_MS).fade_out(FADE_MS).raw_data)
 
 
 def assemble(script: Script, audio: Sequence[bytes]) -> Track:

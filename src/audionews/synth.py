@@ -13,6 +13,10 @@ see DESIGN.md):
   segment.
 - Unknown voice names fall back silently to the default voice: profiles are checked against
   espeak-ng's own listing before any work (voices.check_voice).
+- Changing voice, rate or pitch between utterances in one engine is not reliable (measured
+  here: a rate change after some utterances is ignored, after others it sticks for good). So
+  each worker process speaks in one voice only, set once when it starts: utterances are
+  grouped by voice and every group has its own workers.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import signal
 import tempfile
 import wave
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -75,33 +80,44 @@ class Pyttsx3Engine:
     ) -> list[bytes]:
         if not utterances:
             return []
-        tasks = list(enumerate(utterances))
-        workers = min(self.jobs, max(1, len(tasks) // 8))
-        results: list[bytes | None] = [None] * len(tasks)
+        groups: dict[Voice, list[int]] = {}
+        for index, utterance in enumerate(utterances):
+            groups.setdefault(utterance.voice, []).append(index)
+        results: list[bytes | None] = [None] * len(utterances)
         context = multiprocessing.get_context("fork")
-        with (
-            tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir,
-            context.Pool(workers, _init_worker, (workdir,)) as pool,
-        ):
-            # Contiguous chunks keep each worker's voice switches as rare as the script's.
-            size = max(1, min(16, len(tasks) // (workers * 4) or 1))
-            chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-            stream = pool.imap(_synthesize_chunk, chunks)
-            done = 0
-            for _ in chunks:
-                try:
-                    chunk_results = stream.next(timeout=SEGMENT_TIMEOUT_S)
-                except multiprocessing.TimeoutError:
-                    raise SynthesisError(
-                        f"espeak-ng gave no audio within {SEGMENT_TIMEOUT_S} s"
-                    ) from None
-                for index, audio, error in chunk_results:
-                    if error is not None:
-                        raise UtteranceFailed(index, error)
-                    results[index] = audio
-                done += len(chunk_results)
-                if progress:
-                    progress(done, len(tasks))
+        executors: list[ProcessPoolExecutor] = []
+        futures = []
+        with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
+            try:
+                for voice, indices in groups.items():
+                    # Workers in proportion to the group's share, at least one per voice.
+                    share = max(1, round(self.jobs * len(indices) / len(utterances)))
+                    workers = min(share, max(1, len(indices) // 8))
+                    executor = ProcessPoolExecutor(
+                        workers,
+                        mp_context=context,
+                        initializer=_init_worker,
+                        initargs=(workdir, voice),
+                    )
+                    executors.append(executor)
+                    size = max(1, min(16, len(indices) // (workers * 4) or 1))
+                    for start in range(0, len(indices), size):
+                        chunk = [(i, utterances[i].text) for i in indices[start : start + size]]
+                        futures.append(executor.submit(_synthesize_chunk, chunk))
+                done = 0
+                for future in as_completed(futures, timeout=SEGMENT_TIMEOUT_S * len(futures)):
+                    for index, audio, error in future.result():
+                        if error is not None:
+                            raise UtteranceFailed(index, error)
+                        results[index] = audio
+                        done += 1
+                    if progress:
+                        progress(done, len(utterances))
+            except TimeoutError:
+                raise SynthesisError("espeak-ng stopped giving audio") from None
+            finally:
+                for executor in executors:
+                    executor.shutdown(wait=False, cancel_futures=True)
         return [audio for audio in results if audio is not None]
 
 
@@ -112,25 +128,22 @@ _worker_error: str | None = None
 
 
 class _Worker:
-    def __init__(self, workdir: Path) -> None:
+    """One pyttsx3 engine in one voice, for the life of its process."""
+
+    def __init__(self, workdir: Path, voice: Voice) -> None:
         import pyttsx3  # imported here: only worker processes load espeak
 
         self.workdir = workdir
         self.engine = pyttsx3.init("espeak")
-        self.voice: Voice | None = None
+        self.engine.setProperty("voice", voice.voice)
+        self.engine.setProperty("rate", voice.rate)
+        self.engine.setProperty("pitch", voice.pitch)
+        self.engine.setProperty("volume", voice.volume)
         self.count = 0
         # Warm-up: a first long utterance in a fresh process writes no file.
-        self.say("Ready.", Voice("en-us"))
+        self.say("Ready.")
 
-    def say(self, text: str, voice: Voice) -> bytes:
-        if voice != self.voice:
-            # Set every property each time the voice changes: a variant's pitch otherwise
-            # lingers into the next voice.
-            self.engine.setProperty("voice", voice.voice)
-            self.engine.setProperty("rate", voice.rate)
-            self.engine.setProperty("pitch", voice.pitch)
-            self.engine.setProperty("volume", voice.volume)
-            self.voice = voice
+    def say(self, text: str) -> bytes:
         self.count += 1
         path = self.workdir / f"{os.getpid()}-{self.count}.wav"
         try:
@@ -157,7 +170,7 @@ def _read_pcm(path: Path) -> bytes:
     return frames
 
 
-def _init_worker(workdir: str) -> None:
+def _init_worker(workdir: str, voice: Voice) -> None:
     global _worker, _worker_error
     # The parent handles Ctrl-C and tears the pool down; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -165,24 +178,22 @@ def _init_worker(workdir: str) -> None:
     os.dup2(devnull, 1)
     os.close(devnull)
     try:
-        _worker = _Worker(Path(workdir))
-    except Exception as exc:  # reported per task: a raising initializer makes Pool respawn forever
+        _worker = _Worker(Path(workdir), voice)
+    except Exception as exc:  # reported per task, so the parent can name the failure
         _worker_error = f"espeak-ng could not start: {exc}"
 
 
-def _synthesize_chunk(
-    chunk: list[tuple[int, Utterance]],
-) -> list[tuple[int, bytes | None, str | None]]:
-    return [_synthesize_one(index, utterance) for index, utterance in chunk]
+def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, bytes | None, str | None]]:
+    return [_synthesize_one(index, text) for index, text in chunk]
 
 
-def _synthesize_one(index: int, utterance: Utterance) -> tuple[int, bytes | None, str | None]:
+def _synthesize_one(index: int, text: str) -> tuple[int, bytes | None, str | None]:
     if _worker is None:
         return index, None, _worker_error or "worker not started"
     error = "no audio"
     for _attempt in range(2):  # a failure is tried once more before it is reported
         try:
-            return index, _worker.say(utterance.text, utterance.voice), None
+            return index, _worker.say(text), None
         except Exception as exc:
             error = str(exc) or type(exc).__name__
     return index, None, error
