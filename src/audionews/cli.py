@@ -146,6 +146,13 @@ def main() -> None:
 )
 @click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
 @click.option("--clips", is_flag=True, help="Also write every chapter as its own tagged clip.")
+@click.option(
+    "--feed",
+    "feed_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Build into this feed folder and add the episode to its feed.",
+)
 @input_options
 @voice_options
 @sound_options
@@ -159,6 +166,7 @@ def build(
     loudness: float | None,
     rate: str | None,
     clips: bool,
+    feed_dir: Path | None,
     out_dir: Path,
     show: str,
     voices: str,
@@ -186,10 +194,22 @@ def build(
         article_format=ArticleFormat(article_format) if article_format else None,
     )
     with library_errors():
+        if feed_dir is not None:
+            from audionews.feed import EPISODES, load_show
+
+            load_show(feed_dir)  # a missing or broken feed is found before any work
+            out_dir = feed_dir / EPISODES
         episode = build_episode(article, out_dir, options, progress=_progress_printer())
+        if feed_dir is not None:
+            from audionews.feed import add_episode
+
+            added = add_episode(feed_dir, episode.mp3)
     for notice in episode.notices:
         click.echo(f"audionews: note: {notice}", err=True)
     summary = episode.summary()
+    if feed_dir is not None:
+        summary["feed"] = str(feed_dir / "feed.xml")
+        summary["guid"] = added.guid
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
     click.echo(
@@ -401,6 +421,98 @@ def clip(
         )
     for (number, mark), path in zip(selection, written, strict=True):
         click.echo(f"wrote {path} (chapter {number}: {mark.title})", err=True)
+
+
+@main.group()
+def feed() -> None:
+    """Publish episodes as a podcast feed (a folder to upload as it is)."""
+
+
+@feed.command("init")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--title", required=True, help="The show's title.")
+@click.option("--base-url", required=True, help="Where the folder will be served (https://…).")
+@click.option("--description", default="", help="What the show is.")
+@click.option("--author", default="", help="The show's author (itunes:author).")
+@click.option("--email", default="", help="The owner's e-mail (itunes:owner).")
+@click.option("--language", default="en", show_default=True, help="The show's language.")
+@click.option("--category", default="News", show_default=True, help="Apple Podcasts category.")
+@click.option("--explicit/--clean", default=False, help="Whether the show is explicit.")
+@click.option(
+    "--image",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Square cover, 1400 to 3000 pixels (default: a plain one).",
+)
+def feed_init(
+    folder: Path,
+    title: str,
+    base_url: str,
+    description: str,
+    author: str,
+    email: str,
+    language: str,
+    category: str,
+    explicit: bool,
+    image: Path | None,
+) -> None:
+    """Create a feed in FOLDER."""
+    from audionews.feed import Show, init_feed
+
+    show = Show(
+        title=title,
+        base_url=base_url,
+        description=description,
+        author=author,
+        email=email,
+        language=language,
+        category=category,
+        explicit=explicit,
+    )
+    with library_errors():
+        path = init_feed(folder, show, image)
+    click.echo(f"wrote {path}", err=True)
+
+
+@feed.command("add")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("episode", type=click.Path(path_type=Path, dir_okay=False))
+def feed_add(folder: Path, episode: Path) -> None:
+    """Add EPISODE (and its side files) to the feed in FOLDER; re-adding replaces it."""
+    from audionews.feed import add_episode
+
+    with library_errors():
+        added = add_episode(folder, episode)
+    click.echo(f"added {added.title} ({added.guid}) to {folder / 'feed.xml'}", err=True)
+
+
+@feed.command("list")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@output_options
+def feed_list(folder: Path, as_json: bool) -> None:
+    """List the episodes of the feed in FOLDER, newest first."""
+    from audionews.feed import feed_summary, load_show
+
+    with library_errors():
+        load_show(folder)
+        listed = feed_summary(folder)
+    if as_json:
+        click.echo(json.dumps(listed, ensure_ascii=False))
+        return
+    for item in listed:
+        click.echo(f"{str(item['published'])[:10]}  {item['guid']}  {item['title']}")
+
+
+@feed.command("remove")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("guid")
+def feed_remove(folder: Path, guid: str) -> None:
+    """Remove the episode GUID (and its files) from the feed in FOLDER."""
+    from audionews.feed import remove_episode
+
+    with library_errors():
+        removed = remove_episode(folder, guid)
+    click.echo(f"removed {removed.title}", err=True)
 
 
 def _progress_printer_for(stage: str) -> Callable[[int, int], None]:

@@ -19,6 +19,7 @@ from audionews.clips import ClipSource, clip_tags, safe_name
 from audionews.dates import parse_date
 from audionews.encode import Measurement, encode_mp3, measure
 from audionews.errors import OptionError, OutputError, SegmentSynthesisError
+from audionews.feed import episode_guid
 from audionews.files import atomic_files
 from audionews.ingest import ArticleFormat, read_article
 from audionews.loudness import normalise
@@ -319,6 +320,7 @@ def _episode_tags(
         description=description,
         transcript=script.transcript(),
         extra=(
+            ("audionews:guid", episode_guid(article.title, parse_date(article.date))),
             ("audionews:preset", preset.name),
             ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),
             ("audionews:true_peak_dbtp", f"{measured.true_peak:.1f}"),

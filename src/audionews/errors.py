@@ -10,6 +10,7 @@ one-line message and an exit status. The tree::
     ├── EpisodeError               an existing episode file cannot be read (chapters, tags)
     ├── OptionError                an option's value cannot work (a bit rate MP3 cannot carry)
     ├── OutputError                the output folder cannot be written
+    ├── FeedError                  a feed folder is missing, malformed or asked the impossible
     ├── ToolMissingError           espeak-ng or ffmpeg is not installed: nothing can be built
     ├── SynthesisError             speech synthesis failed and the build stops
     │   └── SegmentSynthesisError  one segment produced no audio, even after a retry
@@ -60,6 +61,10 @@ class OptionError(AudionewsError):
 
 class OutputError(AudionewsError):
     """The output cannot be written where it was asked for."""
+
+
+class FeedError(AudionewsError):
+    """A podcast feed folder cannot be used as asked."""
 
 
 class ToolMissingError(AudionewsError):

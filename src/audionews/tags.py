@@ -109,6 +109,9 @@ class EpisodeTags:
     comment: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
+    def extra_dict(self) -> dict[str, str]:
+        return dict(self.extra)
+
 
 class _TimeOrderedID3(ID3):
     """ID3 tags whose CHAP frames are written after all others, ordered by start time."""
@@ -235,4 +238,5 @@ def read_tags(path: Path) -> EpisodeTags:
         description=str(comments[0].text[0]) if comments and comments[0].text else None,
         transcript=str(transcripts[0].text) if transcripts else None,
         track=int(t.split("/")[0]) if (t := text("TRCK")) and t.split("/")[0].isdigit() else None,
+        extra=tuple((str(f.desc), str(f.text[0])) for f in id3.getall("TXXX") if f.text),
     )

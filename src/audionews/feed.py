@@ -1,0 +1,346 @@
+"""The podcast feed: a folder that can be uploaded as it is.
+
+    DIR/show.toml           the show: title, description, author, e-mail, language,
+                            category, explicit flag, cover image, base URL
+    DIR/cover.jpg           the show's cover (made plain if none is given)
+    DIR/episodes/S.mp3      each episode with its side files (S.chapters.json, S.vtt, S.srt)
+    DIR/feed.xml            RSS 2.0 with the itunes and podcast namespaces
+
+feed.xml is never edited, only regenerated from the show configuration and the episodes' own
+tags and side files, so it can always be rebuilt. It is written with feedgen (chosen because
+it builds the XML with lxml, so article text is escaped, and it already knows the iTunes
+tags; the Podcasting 2.0 tags are a small feedgen extension here). Every change happens
+under a lock on the folder and feed.xml is replaced atomically, so two `feed add` runs at
+once both land and a reader never sees half a feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import fcntl
+import re
+import shutil
+import tomllib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import lxml.etree  # imported before feedgen, whose util module needs it
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from mutagen.mp3 import MP3
+
+from audionews.errors import EpisodeError, FeedError
+from audionews.files import atomic_files
+from audionews.tags import read_tags
+from audionews.tools import run_ffmpeg
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+SIDE_FILES = {
+    ".chapters.json": "application/json+chapters",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+}
+CONFIG = "show.toml"
+EPISODES = "episodes"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text that XML 1.0 can carry: control characters it forbids are dropped."""
+    return _NOT_XML.sub("", text)
+
+
+@dataclass(frozen=True)
+class Show:
+    """The show, as ``feed init`` was told it."""
+
+    title: str
+    base_url: str
+    description: str = ""
+    author: str = ""
+    email: str = ""
+    language: str = "en"
+    category: str = "News"
+    explicit: bool = False
+    image: str = "cover.jpg"
+
+    def url(self, relative: str) -> str:
+        return self.base_url.rstrip("/") + "/" + quote(relative)
+
+
+@dataclass(frozen=True)
+class FeedEpisode:
+    """One episode as the feed lists it."""
+
+    guid: str
+    title: str
+    description: str
+    published: dt.datetime
+    mp3: Path
+    length: int
+    duration_s: int
+    author: str | None
+    side_files: dict[str, Path]
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the feed folder's lock: one change at a time, across processes."""
+    with open(folder / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def init_feed(folder: Path, show: Show, image: Path | None = None) -> Path:
+    """Create a feed folder (or update its show configuration) and write its feed."""
+    if not show.base_url.startswith(("https://", "http://")):
+        raise FeedError(f"base URL {show.base_url!r} must start with https:// or http://")
+    if not show.title.strip():
+        raise FeedError("the show needs a title")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / EPISODES).mkdir(exist_ok=True)
+    with locked(folder):
+        cover = folder / "cover.jpg"
+        if image is not None:
+            if not image.is_file():
+                raise FeedError(f"cover image {image}: no such file")
+            cover = folder / f"cover{image.suffix.lower()}"
+            shutil.copyfile(image, cover)
+        elif not cover.exists():
+            # Apple asks for a square cover of 1400 to 3000 pixels: a plain one until the
+            # producer gives theirs.
+            with atomic_files({"cover": cover}) as partial:
+                run_ffmpeg(
+                    [
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        "color=c=0x1d3557:s=1400x1400:d=1",
+                        "-frames:v",
+                        "1",
+                        "-f",
+                        "image2",
+                        "-c:v",
+                        "mjpeg",
+                        "-y",
+                        str(partial["cover"]),
+                    ]
+                )
+        show = Show(**{**asdict(show), "image": cover.name})
+        text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in asdict(show).items())
+        with atomic_files({"config": folder / CONFIG}) as partial:
+            partial["config"].write_text(text, encoding="utf-8")
+        return _write_feed(folder)
+
+
+def load_show(folder: Path) -> Show:
+    config = folder / CONFIG
+    if not config.is_file():
+        raise FeedError(f"{folder} is not a feed folder (no {CONFIG}); run 'audionews feed init'")
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        return Show(**data)
+    except (tomllib.TOMLDecodeError, TypeError) as exc:
+        raise FeedError(f"{config}: not a valid show configuration ({exc})") from None
+
+
+def episode_guid(title: str, date: dt.date | None) -> str:
+    """A stable id from the article (its title and date), never from the time of the build."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"audionews:{title}|{date or ''}"))
+
+
+def _read_episode(mp3: Path) -> FeedEpisode:
+    tags = read_tags(mp3)
+    extra = tags.extra_dict()
+    guid = extra.get("audionews:guid") or episode_guid(tags.title, tags.date)
+    if tags.date is not None:
+        published = dt.datetime.combine(tags.date, dt.time(6, 0), dt.UTC)
+    else:
+        published = dt.datetime.fromtimestamp(mp3.stat().st_mtime, dt.UTC).replace(microsecond=0)
+    try:
+        duration = MP3(str(mp3)).info.length
+    except Exception as exc:
+        raise EpisodeError(mp3, f"not a readable MP3 ({exc})") from None
+    stem = mp3.with_suffix("")
+    side = {
+        mime: Path(f"{stem}{suffix}")
+        for suffix, mime in SIDE_FILES.items()
+        if Path(f"{stem}{suffix}").is_file()
+    }
+    return FeedEpisode(
+        guid=guid,
+        title=tags.title,
+        description=tags.description or tags.title,
+        published=published,
+        mp3=mp3,
+        length=mp3.stat().st_size,
+        duration_s=round(duration),
+        author=tags.artist,
+        side_files=side,
+    )
+
+
+def episodes(folder: Path) -> list[FeedEpisode]:
+    """The feed's episodes, newest first."""
+    found = [_read_episode(mp3) for mp3 in sorted((folder / EPISODES).glob("*.mp3"))]
+    return sorted(found, key=lambda e: (e.published, e.title), reverse=True)
+
+
+def add_episode(folder: Path, mp3: Path) -> FeedEpisode:
+    """Add an episode (and its side files) to the feed, replacing one of the same article."""
+    load_show(folder)
+    if not mp3.is_file():
+        raise EpisodeError(mp3, "no such file")
+    incoming = _read_episode(mp3)
+    target_dir = folder / EPISODES
+    with locked(folder):
+        for existing in (_read_episode(p) for p in sorted(target_dir.glob("*.mp3"))):
+            if existing.guid == incoming.guid and existing.mp3.resolve() != mp3.resolve():
+                _remove_files(existing)
+        sources = [mp3, *incoming.side_files.values()]
+        for source in sources:
+            destination = target_dir / source.name
+            if source.resolve() != destination.resolve():
+                with atomic_files({"file": destination}) as partial:
+                    shutil.copyfile(source, partial["file"])
+        _write_feed(folder)
+    return _read_episode(target_dir / mp3.name)
+
+
+def remove_episode(folder: Path, guid: str) -> FeedEpisode:
+    load_show(folder)
+    with locked(folder):
+        for episode in episodes(folder):
+            if episode.guid == guid:
+                _remove_files(episode)
+                _write_feed(folder)
+                return episode
+    raise FeedError(f"{folder} has no episode with guid {guid!r}")
+
+
+def _remove_files(episode: FeedEpisode) -> None:
+    episode.mp3.unlink(missing_ok=True)
+    for path in episode.side_files.values():
+        path.unlink(missing_ok=True)
+
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+
+
+def _explicit(parent, value: bool) -> None:  # type: ignore[no-untyped-def]
+    # Apple's current values are "true" and "false" (feedgen only knows yes/no/clean).
+    lxml.etree.SubElement(parent, f"{{{ITUNES_NS}}}explicit").text = "true" if value else "false"
+
+
+class _PodcastIndexFeed(BaseExtension):
+    """The podcast namespace, and the channel's itunes:explicit."""
+
+    def __init__(self) -> None:
+        self.explicit = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, feed):  # type: ignore[no-untyped-def]
+        _explicit(feed[0], self.explicit)
+        return feed
+
+
+class _PodcastIndexEntry(BaseEntryExtension):
+    """<podcast:chapters> and <podcast:transcript> for an item, and its itunes:explicit."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str, str]] = []  # (tag, url, type)
+        self.explicit = False
+
+    def add(self, tag: str, url: str, mime: str) -> None:
+        self.links.append((tag, url, mime))
+
+    def extend_rss(self, entry):  # type: ignore[no-untyped-def]
+        _explicit(entry, self.explicit)
+        for tag, url, mime in self.links:
+            element = lxml.etree.SubElement(entry, f"{{{PODCAST_NS}}}{tag}")
+            element.set("url", url)
+            element.set("type", mime)
+        return entry
+
+
+def _write_feed(folder: Path) -> Path:
+    show = load_show(folder)
+    generator = FeedGenerator()
+    generator.load_extension("podcast")
+    generator.register_extension("podcastindex", _PodcastIndexFeed, _PodcastIndexEntry, atom=False)
+    generator.title(_xml_text(show.title))
+    generator.description(_xml_text(show.description or show.title))
+    generator.link(href=show.base_url, rel="alternate")
+    generator.language(show.language)
+    generator.generator("audionews")
+    generator.podcast.itunes_image(show.url(show.image))
+    generator.podcast.itunes_category(show.category)
+    generator.podcastindex.explicit = show.explicit
+    if show.author:
+        generator.podcast.itunes_author(_xml_text(show.author))
+    if show.author or show.email:
+        generator.podcast.itunes_owner(
+            name=_xml_text(show.author or show.title), email=show.email or None
+        )
+    generator.podcast.itunes_summary(_xml_text(show.description or show.title))
+    listed = episodes(folder)
+    # feedgen puts the most recently added entry first: add the oldest first.
+    for episode in reversed(listed):
+        entry = generator.add_entry()
+        relative = f"{EPISODES}/{episode.mp3.name}"
+        entry.id(episode.guid)
+        entry.guid(episode.guid, permalink=False)
+        entry.title(_xml_text(episode.title))
+        entry.description(_xml_text(episode.description))
+        entry.pubDate(email.utils.format_datetime(episode.published))
+        entry.enclosure(show.url(relative), str(episode.length), "audio/mpeg")
+        entry.podcast.itunes_duration(episode.duration_s)
+        if episode.author:
+            entry.podcast.itunes_author(_xml_text(episode.author))
+        entry.podcastindex.explicit = show.explicit
+        for mime, path in episode.side_files.items():
+            tag = "chapters" if mime == "application/json+chapters" else "transcript"
+            entry.podcastindex.add(tag, show.url(f"{EPISODES}/{path.name}"), mime)
+    feed_path = folder / "feed.xml"
+    with atomic_files({"feed": feed_path}) as partial:
+        generator.rss_file(str(partial["feed"]), pretty=True, encoding="UTF-8")
+    return feed_path
+
+
+def regenerate(folder: Path) -> Path:
+    load_show(folder)
+    with locked(folder):
+        return _write_feed(folder)
+
+
+def feed_summary(folder: Path) -> list[dict[str, object]]:
+    return [
+        {
+            "guid": e.guid,
+            "title": e.title,
+            "published": e.published.isoformat(),
+            "mp3": str(e.mp3),
+            "length": e.length,
+            "duration_s": e.duration_s,
+        }
+        for e in episodes(folder)
+    ]

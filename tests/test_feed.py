@@ -1,0 +1,232 @@
+"""The podcast feed, read back with feedparser and lxml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import feedparser
+import lxml.etree
+import pytest
+from click.testing import CliRunner
+
+from audionews.cli import main
+from audionews.errors import FeedError
+from audionews.feed import Show, add_episode, episodes, init_feed, remove_episode
+from audionews.tags import ChapterMark, EpisodeTags, write_tags
+from conftest import EXAMPLES, SEED, audio_cli, ffprobe
+
+BASE = "https://example.org/harbour"
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+}
+
+
+def tone(path: Path, title: str, date: dt.date | None = None, seconds: int = 3) -> Path:
+    """A small tagged MP3 standing in for an episode (no synthesis needed to test a feed)."""
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-ar",
+            "44100",
+            "-ac",
+            "1",
+            "-b:a",
+            "64k",
+            "-id3v2_version",
+            "0",
+            "-y",
+            str(path),
+        ],
+        check=True,
+    )
+    write_tags(
+        path,
+        EpisodeTags(
+            title=title, show="Test", date=date, artist="Desk", description=f"About {title}"
+        ),
+        [ChapterMark("Only", 0, seconds * 1000)],
+    )
+    return path
+
+
+@pytest.fixture
+def feed_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "feed"
+    init_feed(
+        folder,
+        Show(
+            title="Harbour Briefings",
+            base_url=BASE,
+            description="Local news",
+            author="Harbour Desk",
+            email="desk@example.org",
+            language="en-GB",
+            category="News",
+        ),
+    )
+    return folder
+
+
+def parse(folder: Path):
+    parsed = feedparser.parse(str(folder / "feed.xml"))
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+@pytest.mark.e2e
+def test_feed_of_real_episodes(tmp_path: Path, feed_dir: Path):
+    articles = [EXAMPLES / "harbour-flood-barrier.txt", EXAMPLES / "ferry-timetable.md"]
+    if SEED.exists():
+        articles.append(SEED)
+    for article in articles:
+        result = subprocess.run(
+            [audio_cli(), "build", str(article), "--feed", str(feed_dir), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["feed"] == str(feed_dir / "feed.xml")
+    parsed = parse(feed_dir)
+    channel = parsed.feed
+    assert (channel.title, channel.language, channel.link) == ("Harbour Briefings", "en-GB", BASE)
+    assert channel.subtitle == "Local news"
+    assert channel.image.href == f"{BASE}/cover.jpg"
+    xml = lxml.etree.parse(str(feed_dir / "feed.xml"))
+    assert xml.findtext("channel/itunes:explicit", namespaces=NS) == "false"
+    assert xml.find("channel/itunes:category", namespaces=NS).get("text") == "News"
+    assert xml.findtext("channel/itunes:author", namespaces=NS) == "Harbour Desk"
+    assert xml.findtext("channel/itunes:owner/itunes:email", namespaces=NS) == "desk@example.org"
+    assert ffprobe(feed_dir / "cover.jpg", "-show_streams")["streams"][0]["width"] == 1400
+
+    entries = parsed.entries
+    assert len(entries) == len(articles)
+    published = [e.published_parsed for e in entries]
+    assert published == sorted(published, reverse=True)
+    for entry, item in zip(entries, xml.findall("channel/item"), strict=True):
+        (enclosure,) = [link for link in entry.links if link.rel == "enclosure"]
+        mp3 = feed_dir / "episodes" / Path(enclosure.href).name
+        assert enclosure.href == f"{BASE}/episodes/{mp3.name}"
+        assert (int(enclosure.length), enclosure.type) == (mp3.stat().st_size, "audio/mpeg")
+        duration = float(ffprobe(mp3, "-show_format")["format"]["duration"])
+        assert abs(int(entry.itunes_duration) - duration) <= 1
+        assert email.utils.parsedate_to_datetime(entry.published)
+        assert entry.id.startswith("urn:uuid:") and entry.summary
+        assert item.find("podcast:chapters", NS).get("type") == "application/json+chapters"
+        assert sorted(t.get("type") for t in item.findall("podcast:transcript", NS)) == [
+            "application/x-subrip",
+            "text/vtt",
+        ]
+        for link in [item.find("podcast:chapters", NS), *item.findall("podcast:transcript", NS)]:
+            assert (feed_dir / "episodes" / Path(link.get("url")).name).is_file()
+    harbour = next(e for e in entries if e.title.startswith("Port Callow"))
+    assert harbour.published == "Sat, 03 Oct 2026 06:00:00 +0000"
+
+    # Building the same article again replaces its episode, with the same guid.
+    guids = [e.id for e in entries]
+    rebuilt = subprocess.run(
+        [audio_cli(), "build", str(articles[0]), "--feed", str(feed_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert [e.id for e in parse(feed_dir).entries] == guids
+
+
+def test_re_add_replaces_and_remove_deletes_files(tmp_path: Path, feed_dir: Path):
+    first = tone(tmp_path / "a.mp3", "Tide Tables", dt.date(2026, 5, 1))
+    (tmp_path / "a.vtt").write_text("WEBVTT\n")
+    add_episode(feed_dir, first)
+    add_episode(feed_dir, first)
+    # The same article built again under another file name is still the same episode.
+    again = tone(tmp_path / "renamed.mp3", "Tide Tables", dt.date(2026, 5, 1), seconds=4)
+    add_episode(feed_dir, again)
+    listed = episodes(feed_dir)
+    assert [e.mp3.name for e in listed] == ["renamed.mp3"]
+    assert not (feed_dir / "episodes" / "a.mp3").exists()
+    remove_episode(feed_dir, listed[0].guid)
+    assert list((feed_dir / "episodes").iterdir()) == []
+    assert parse(feed_dir).entries == []
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("Fish & Chips <Special> \"Quoted\" 'single' ]]> end", id="markup"),
+        pytest.param("Control\x0bcharacters and emoji 🎉", id="controls-emoji"),
+    ],
+)
+def test_hostile_titles_stay_valid(tmp_path: Path, feed_dir: Path, title: str):
+    add_episode(feed_dir, tone(tmp_path / "h.mp3", title, dt.date(2026, 1, 2)))
+    (entry,) = parse(feed_dir).entries
+    assert entry.title == title.replace("\x0b", "")
+
+
+def _add(arguments: tuple[str, str]) -> None:
+    folder, mp3 = arguments
+    add_episode(Path(folder), Path(mp3))
+
+
+def test_concurrent_adds_keep_every_episode(tmp_path: Path, feed_dir: Path):
+    files = [
+        tone(tmp_path / f"e{n}.mp3", f"Episode {n}", dt.date(2026, 1, n + 1), seconds=1)
+        for n in range(8)
+    ]
+    for _round in range(2):
+        with ProcessPoolExecutor(4) as pool:
+            list(pool.map(_add, [(str(feed_dir), str(f)) for f in files]))
+        assert len(parse(feed_dir).entries) == 8
+    assert sorted(e.title for e in parse(feed_dir).entries) == [f"Episode {n}" for n in range(8)]
+
+
+def test_cli_init_list_remove(tmp_path: Path):
+    runner = CliRunner()
+    folder = tmp_path / "show"
+    result = runner.invoke(
+        main,
+        [
+            "feed",
+            "init",
+            str(folder),
+            "--title",
+            "Show",
+            "--base-url",
+            "https://example.org/s",
+            "--explicit",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    add_episode(folder, tone(tmp_path / "x.mp3", "Storm Warning", dt.date(2026, 2, 3)))
+    listed = json.loads(runner.invoke(main, ["feed", "list", str(folder), "--json"]).output)
+    assert [item["title"] for item in listed] == ["Storm Warning"]
+    xml = lxml.etree.parse(str(folder / "feed.xml"))
+    assert xml.findtext("channel/itunes:explicit", namespaces=NS) == "true"
+    removed = runner.invoke(main, ["feed", "remove", str(folder), listed[0]["guid"]])
+    assert removed.exit_code == 0
+    assert json.loads(runner.invoke(main, ["feed", "list", str(folder), "--json"]).output) == []
+
+
+def test_feed_errors(tmp_path: Path):
+    with pytest.raises(FeedError, match="must start with https://"):
+        init_feed(tmp_path / "f", Show(title="S", base_url="ftp://x"))
+    with pytest.raises(FeedError, match="is not a feed folder"):
+        add_episode(tmp_path, tone(tmp_path / "y.mp3", "Y"))
+    result = CliRunner().invoke(main, ["feed", "remove", str(tmp_path), "urn:x"])
+    assert result.exit_code == 1 and "is not a feed folder" in result.output
+    assert sys.executable
