@@ -15,6 +15,14 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_efd6572f11c91c59.txt"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Builds in tests use a segment cache of their own, never the user's."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("AUDIONEWS_CACHE", tempfile.mkdtemp(prefix="audionews-test-cache-"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``shared`` read ../shared, which a user's clone does not have."""
     if SHARED.is_dir():

@@ -1,8 +1,8 @@
 """Speech per segment -> one track and its Timeline.
 
 Each utterance is trimmed of the silence espeak-ng leaves around it, given short fades so no
-join clicks, and followed by exactly the pause the script asked for. The track is built as a
-list of byte strings joined once, so assembly is linear in the episode's length.
+join clicks, and followed by exactly the pause the script asked for. The track is one array
+filled once, so assembly is linear in the episode's length and holds the audio only once.
 
 The Timeline is the single source of every time the outputs carry: ID3 chapters, JSON
 chapters, transcript cues and clips are all read from it.
@@ -10,7 +10,6 @@ chapters, transcript cues and clips are all read from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,15 +53,15 @@ class Timeline:
 
 @dataclass(frozen=True)
 class Track:
-    """The assembled episode audio: 16-bit mono PCM at ``sample_rate``, and its Timeline."""
+    """The assembled episode audio: 16-bit mono samples at ``sample_rate``, and its Timeline."""
 
-    pcm: bytes
+    samples: np.ndarray
     sample_rate: int
     timeline: Timeline
 
     @property
     def duration_s(self) -> float:
-        return len(self.pcm) / SAMPLE_WIDTH / self.sample_rate
+        return self.samples.size / self.sample_rate
 
 
 def _ms(samples: int) -> int:
@@ -100,14 +99,21 @@ def clean_utterance(pcm: bytes) -> bytes:
     edge = SAMPLE_RATE * EDGE_MS // 1000
     first = max(0, span[0] - edge) * SAMPLE_WIDTH
     last = min(len(pcm) // SAMPLE_WIDTH, span[1] + edge) * SAMPLE_WIDTH
+    # Any DC offset is taken out utterance by utterance, so none reaches the episode.
+    speech = np.frombuffer(pcm[first:last], dtype="<i2").astype(np.int32)
+    centred = np.clip(speech - round(float(speech.mean())), -32768, 32767).astype("<i2")
     audio = AudioSegment(
-        data=pcm[first:last], sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1
+        data=centred.tobytes(), sample_width=SAMPLE_WIDTH, frame_rate=SAMPLE_RATE, channels=1
     )
     return bytes(audio.fade_in(FADE_MS).fade_out(FADE_MS).raw_data)
 
 
-def assemble(script: Script, audio: Sequence[bytes]) -> Track:
-    """Lay the script's utterances end to end with their pauses."""
+def assemble(script: Script, audio: list[bytes | None]) -> Track:
+    """Lay the script's utterances end to end with their pauses.
+
+    ``audio`` is consumed: each utterance is released once it is in the track, so the episode
+    is never held twice.
+    """
     segments = [
         (chapter_index, segment_index, segment)
         for chapter_index, chapter in enumerate(script.chapters)
@@ -116,21 +122,32 @@ def assemble(script: Script, audio: Sequence[bytes]) -> Track:
     if len(segments) != len(audio):
         raise ValueError(f"{len(audio)} utterances for {len(segments)} segments")
 
-    parts: list[bytes] = []
+    cleaned: list[bytes] = []
+    for index, pcm in enumerate(audio):
+        cleaned.append(clean_utterance(pcm or b""))
+        audio[index] = None
+    pauses = [
+        _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if speech else 0
+        for (_, _, segment), speech in zip(segments, cleaned, strict=True)
+    ]
+    total = sum(len(speech) // SAMPLE_WIDTH for speech in cleaned) + sum(pauses)
+    track = np.zeros(total, dtype="<i2")
+
     position = 0  # in samples
     times: list[SegmentTime] = []
     chapter_starts: dict[int, int] = {}
-    for (chapter_index, segment_index, segment), pcm in zip(segments, audio, strict=True):
-        speech = clean_utterance(pcm)
+    for index, ((chapter_index, segment_index, _segment), pause) in enumerate(
+        zip(segments, pauses, strict=True)
+    ):
+        speech = np.frombuffer(cleaned[index], dtype="<i2")
+        cleaned[index] = b""
         chapter_starts.setdefault(chapter_index, position)
         start = position
-        parts.append(speech)
-        position += len(speech) // SAMPLE_WIDTH
+        track[position : position + speech.size] = speech
+        position += speech.size
         times.append(SegmentTime(chapter_index, segment_index, _ms(start), _ms(position)))
         # The silence left at each edge of the speech counts toward the pause, so the gap a
         # listener hears between two utterances is exactly the pause the script asked for.
-        pause = _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if speech else 0
-        parts.append(b"\x00\x00" * pause)
         position += pause
 
     duration_ms = _ms(position)
@@ -144,5 +161,4 @@ def assemble(script: Script, audio: Sequence[bytes]) -> Track:
         )
         for i, chapter in enumerate(script.chapters)
     )
-    timeline = Timeline(tuple(times), chapters, duration_ms)
-    return Track(b"".join(parts), SAMPLE_RATE, timeline)
+    return Track(track, SAMPLE_RATE, Timeline(tuple(times), chapters, duration_ms))

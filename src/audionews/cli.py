@@ -146,6 +146,8 @@ def main() -> None:
 )
 @click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
 @click.option("--clips", is_flag=True, help="Also write every chapter as its own tagged clip.")
+@click.option("--force", is_flag=True, help="Build even when the episode is up to date.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Synthesise every sentence afresh.")
 @click.option(
     "--feed",
     "feed_dir",
@@ -166,6 +168,8 @@ def build(
     loudness: float | None,
     rate: str | None,
     clips: bool,
+    force: bool,
+    no_cache: bool,
     feed_dir: Path | None,
     out_dir: Path,
     show: str,
@@ -188,6 +192,7 @@ def build(
         rate=speed,
         voices=voices,
         clips=clips,
+        cache=not no_cache,
         show=show,
         quote_style=QuoteStyle(quote_style),
         lexicon=lexicon,
@@ -199,6 +204,12 @@ def build(
 
             load_show(feed_dir)  # a missing or broken feed is found before any work
             out_dir = feed_dir / EPISODES
+        if not force and not clips and feed_dir is None and not as_json:
+            from audionews.episode import up_to_date
+
+            if (existing := up_to_date(article, out_dir, options)) is not None:
+                click.echo(f"{existing} is up to date (--force builds it again)", err=True)
+                return
         episode = build_episode(article, out_dir, options, progress=_progress_printer())
         if feed_dir is not None:
             from audionews.feed import add_episode
@@ -421,6 +432,187 @@ def clip(
         )
     for (number, mark), path in zip(selection, written, strict=True):
         click.echo(f"wrote {path} (chapter {number}: {mark.title})", err=True)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the episodes.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Articles built at once (default: the number of cores).",
+)
+@click.option("--force", is_flag=True, help="Build even the episodes that are up to date.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Synthesise every sentence afresh.")
+@click.option("--show", default="audionews", show_default=True, help="Show name (album tag).")
+@input_options
+@voice_options
+@sound_options
+@output_options
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    jobs: int | None,
+    force: bool,
+    no_cache: bool,
+    show: str,
+    article_format: str | None,
+    voices: str,
+    quote_style: str,
+    lexicon: Path | None,
+    preset: str,
+    bitrate: int | None,
+    sample_rate: int | None,
+    loudness: float | None,
+    rate: str | None,
+    as_json: bool,
+) -> None:
+    """Build many articles (files, folders, globs) into episodes, side by side."""
+    import time
+
+    from audionews.batch import expand_inputs, run_batch
+    from audionews.episode import BuildOptions, Rate
+    from audionews.presets import resolve_preset
+    from audionews.voices import load_profile
+
+    with library_errors():
+        options = BuildOptions(
+            preset=preset,
+            bitrate_kbps=bitrate,
+            sample_rate=sample_rate,
+            loudness_lufs=loudness,
+            rate=Rate.parse(rate) if rate else None,
+            voices=voices,
+            cache=not no_cache,
+            show=show,
+            quote_style=QuoteStyle(quote_style),
+            lexicon=lexicon,
+            article_format=ArticleFormat(article_format) if article_format else None,
+        )
+        # Options that cannot work are found before any article is read.
+        resolve_preset(
+            preset, bitrate_kbps=bitrate, sample_rate=sample_rate, loudness_lufs=loudness
+        )
+        load_profile(voices)
+    articles = expand_inputs(inputs)
+    if not articles:
+        raise _Exit("no articles found in " + ", ".join(inputs))
+    started = time.monotonic()
+    reporter = _BatchReporter(len(articles), started)
+    results = run_batch(
+        articles,
+        out_dir,
+        options,
+        jobs=jobs,
+        force=force,
+        on_start=reporter.start,
+        on_done=reporter.done,
+    )
+    reporter.close()
+    _batch_summary(results, time.monotonic() - started)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "article": str(r.article),
+                        "status": r.status,
+                        "mp3": str(r.mp3) if r.mp3 else None,
+                        "duration_s": round(r.duration_s, 3),
+                        "chapters": r.chapters,
+                        "seconds": round(r.seconds, 2),
+                        "error": r.error,
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+            )
+        )
+    if any(r.status == "failed" for r in results):
+        raise click.exceptions.Exit(1)
+
+
+class _BatchReporter:
+    """A progress bar on a terminal (tqdm); plain lines when stderr is a file or a pipe."""
+
+    def __init__(self, total: int, started: float) -> None:
+        import time
+
+        self.total = total
+        self.started = started
+        self.finished = 0
+        self.clock = time.monotonic
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="article", file=sys.stderr, dynamic_ncols=True)
+
+    def start(self, article: Path) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(article.name[:40])
+
+    def done(self, result: Any) -> None:
+        self.finished += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if result.status == "failed":
+                self.bar.write(f"failed {result.article}: {result.error}", file=sys.stderr)
+            return
+        elapsed = self.clock() - self.started
+        remaining = elapsed / self.finished * (self.total - self.finished)
+        detail = f": {result.error}" if result.error else ""
+        click.echo(
+            f"[{self.finished}/{self.total}] {result.status} {result.article}{detail} "
+            f"(elapsed {_short(elapsed)}, remaining {_short(remaining)})",
+            err=True,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _short(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _batch_summary(results: list[Any], seconds: float) -> None:
+    width = min(48, max((len(str(r.article)) for r in results), default=7))
+    click.echo("", err=True)
+    click.echo(
+        f"{'status':<8} {'article':<{width}} {'audio':>9} {'ch':>3} {'time':>6}  episode or reason",
+        err=True,
+    )
+    for r in results:
+        name = str(r.article)
+        name = name if len(name) <= width else "…" + name[-(width - 1) :]
+        audio = _clock(r.duration_s)[:-4] if r.duration_s else "-"
+        outcome = str(r.mp3) if r.mp3 else (r.error or "")
+        click.echo(
+            f"{r.status:<8} {name:<{width}} {audio:>9} {r.chapters or '-':>3} "
+            f"{r.seconds:>5.1f}s  {outcome}",
+            err=True,
+        )
+    counts = {
+        status: sum(r.status == status for r in results)
+        for status in ("built", "skipped", "failed")
+    }
+    click.echo(
+        f"{counts['built']} built, {counts['skipped']} skipped, {counts['failed']} failed "
+        f"in {_short(seconds)}",
+        err=True,
+    )
 
 
 @main.group()

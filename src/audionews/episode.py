@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
-from audionews import sidefiles
+from audionews import __version__, sidefiles
 from audionews.article import Article, Paragraph
-from audionews.assemble import assemble
+from audionews.assemble import Track, assemble
+from audionews.cache import CachedEngine, SegmentCache
 from audionews.clips import ClipSource, clip_tags, safe_name
 from audionews.dates import parse_date
 from audionews.encode import Measurement, encode_mp3, measure
-from audionews.errors import OptionError, OutputError, SegmentSynthesisError
+from audionews.errors import AudionewsError, OptionError, OutputError, SegmentSynthesisError
 from audionews.feed import episode_guid
 from audionews.files import atomic_files
 from audionews.ingest import ArticleFormat, read_article
-from audionews.loudness import normalise
+from audionews.loudness import GainCurve, normalise
 from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
 from audionews.script import QuoteStyle, Role, Script, make_script
 from audionews.sentences import split_sentences
 from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
-from audionews.tags import ChapterMark, EpisodeTags, write_tags
+from audionews.tags import ChapterMark, EpisodeTags, read_tags, write_tags
 from audionews.tools import require_espeak, require_ffmpeg
 from audionews.voices import (
     DEFAULT_PROFILE,
     ROLE_TABLES,
     VoiceProfile,
     check_voice,
+    find_profile,
     load_profile,
 )
 
@@ -92,6 +94,8 @@ class BuildOptions:
     jobs: int | None = None
     lexicon: Path | None = None
     clips: bool = False
+    cache: bool = True
+    cache_folder: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,8 @@ def build(
     if engine is None:
         require_espeak()
         engine = Pyttsx3Engine(options.jobs)
+        if options.cache:
+            engine = CachedEngine(engine, SegmentCache(options.cache_folder))
     profile = load_profile(options.voices)
     if options.rate is not None:
         profile = profile.with_rate(options.rate.words_per_minute(profile))
@@ -193,7 +199,8 @@ def build(
     audio = _synthesize(script, profile, engine, progress)
     lap("synthesis")
     track = assemble(script, audio)
-    samples = normalise(track.pcm, track.sample_rate, preset.loudness)
+    del audio
+    curve = normalise(track.samples, track.sample_rate, preset.loudness)
     lap("assembly")
 
     slug = slugify(article.title)
@@ -215,11 +222,23 @@ def build(
             if progress:
                 progress("encoding", 0, 1)
             encode_mp3(
-                samples, track.sample_rate, partial["mp3"], preset.sample_rate, preset.bitrate_kbps
+                curve.slices(track.samples, track.sample_rate),
+                track.sample_rate,
+                partial["mp3"],
+                preset.sample_rate,
+                preset.bitrate_kbps,
             )
             measured = measure(partial["mp3"])
             lap("encoding")
-            tags = _episode_tags(article, script, options, profile, preset, measured)
+            tags = _episode_tags(
+                article,
+                script,
+                options,
+                profile,
+                preset,
+                measured,
+                build_key(Path(article_path), options),
+            )
             write_tags(partial["mp3"], tags, chapters)
             transcript = sidefiles.cues(script, track.timeline)
             partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
@@ -227,7 +246,7 @@ def build(
             partial["srt"].write_text(sidefiles.subrip(transcript), "utf-8")
             lap("tagging")
             if options.clips:
-                _write_clips(samples, track.sample_rate, chapters, tags, preset, files, partial)
+                _write_clips(track, curve, chapters, tags, preset, files, partial)
                 lap("clips")
             if progress:
                 progress("encoding", 1, 1)
@@ -254,8 +273,8 @@ def build(
 
 
 def _write_clips(
-    samples: np.ndarray,
-    rate: int,
+    track: Track,
+    curve: GainCurve,
     chapters: tuple[ChapterMark, ...],
     tags: EpisodeTags,
     preset: Preset,
@@ -273,9 +292,68 @@ def _write_clips(
     )
     for number, mark in enumerate(chapters, start=1):
         key = f"clip{number:03d}"
+        rate = track.sample_rate
         first, last = round(mark.start_ms * rate / 1000), round(mark.end_ms * rate / 1000)
-        encode_mp3(samples[first:last], rate, partial[key], preset.sample_rate, preset.bitrate_kbps)
+        encode_mp3(
+            curve.slices(track.samples, rate, first, last),
+            rate,
+            partial[key],
+            preset.sample_rate,
+            preset.bitrate_kbps,
+        )
         write_tags(partial[key], clip_tags(source, number, mark), ())
+
+
+def build_key(article_path: Path, options: BuildOptions) -> str:
+    """What decides an episode's content: the article's bytes, the profile and lexicons, the
+    options that change the output, and the program's version. Same key, same episode."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("version", __version__.encode())
+    add("article", _bytes(article_path))
+    add("profile", _bytes(find_profile(options.voices)))
+    add("lexicon", (resources.files("audionews.speech") / "lexicon.toml").read_bytes())
+    if options.lexicon is not None:
+        add("user lexicon", _bytes(options.lexicon))
+    relevant = {
+        k: v
+        for k, v in asdict(options).items()
+        if k not in ("jobs", "cache", "cache_folder", "lexicon")
+    }
+    add("options", repr(sorted(relevant.items())).encode())
+    return digest.hexdigest()[:32]
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def up_to_date(article_path: Path, out_dir: Path, options: BuildOptions) -> Path | None:
+    """The episode already built from exactly these inputs, or None when it must be built."""
+    try:
+        article = read_article(article_path, options.article_format)
+    except AudionewsError:
+        return None
+    slug = slugify(article.title)
+    mp3 = out_dir / f"{slug}.mp3"
+    wanted = [mp3, *(out_dir / f"{slug}{suffix}" for suffix in (".chapters.json", ".vtt", ".srt"))]
+    if not all(path.is_file() for path in wanted):
+        return None
+    try:
+        tags = read_tags(mp3)
+    except AudionewsError:
+        return None
+    return (
+        mp3
+        if tags.extra_dict().get("audionews:build_key") == build_key(article_path, options)
+        else None
+    )
 
 
 def _synthesize(
@@ -309,6 +387,7 @@ def _episode_tags(
     profile: VoiceProfile,
     preset: Preset,
     measured: Measurement,
+    build_key: str,
 ) -> EpisodeTags:
     description = article.description or _opening_sentence(article)
     return EpisodeTags(
@@ -321,6 +400,7 @@ def _episode_tags(
         transcript=script.transcript(),
         extra=(
             ("audionews:guid", episode_guid(article.title, parse_date(article.date))),
+            ("audionews:build_key", build_key),
             ("audionews:preset", preset.name),
             ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),
             ("audionews:true_peak_dbtp", f"{measured.true_peak:.1f}"),

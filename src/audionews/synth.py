@@ -24,6 +24,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import tempfile
 import wave
 from collections.abc import Callable, Sequence
@@ -89,6 +90,13 @@ class Pyttsx3Engine:
         futures = []
         with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
             try:
+                if self.jobs == 1:
+                    # One core: one voice's worker at a time (batch runs articles side by side).
+                    for voice, indices in groups.items():
+                        self._run_group(
+                            voice, indices, utterances, workdir, context, results, progress
+                        )
+                    return [audio for audio in results if audio is not None]
                 for voice, indices in groups.items():
                     # Workers in proportion to the group's share, at least one per voice.
                     share = max(1, round(self.jobs * len(indices) / len(utterances)))
@@ -119,6 +127,32 @@ class Pyttsx3Engine:
                 for executor in executors:
                     executor.shutdown(wait=False, cancel_futures=True)
         return [audio for audio in results if audio is not None]
+
+    def _run_group(
+        self,
+        voice: Voice,
+        indices: list[int],
+        utterances: Sequence[Utterance],
+        workdir: str,
+        context: multiprocessing.context.BaseContext,
+        results: list[bytes | None],
+        progress: Progress | None,
+    ) -> None:
+        with ProcessPoolExecutor(
+            1, mp_context=context, initializer=_init_worker, initargs=(workdir, voice)
+        ) as executor:
+            chunk = [(i, utterances[i].text) for i in indices]
+            future = executor.submit(_synthesize_chunk, chunk)
+            try:
+                outcome = future.result(timeout=SEGMENT_TIMEOUT_S * max(1, len(chunk) // 8))
+            except TimeoutError:
+                raise SynthesisError("espeak-ng stopped giving audio") from None
+        for index, audio, error in outcome:
+            if error is not None:
+                raise UtteranceFailed(index, error)
+            results[index] = audio
+        if progress:
+            progress(sum(1 for r in results if r is not None), len(utterances))
 
 
 # --- worker process side -------------------------------------------------------------------
@@ -177,6 +211,8 @@ def _init_worker(workdir: str, voice: Voice) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
+    # The driver prints with print(): point Python's own stdout there too, whatever it was.
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the worker)
     try:
         _worker = _Worker(Path(workdir), voice)
     except Exception as exc:  # reported per task, so the parent can name the failure

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ctypes
 import shutil
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Sequence
 
 from audionews.errors import EncodingError, ToolMissingError
 
@@ -67,3 +68,51 @@ def run_ffmpeg(
         last = lines[-1] if lines else f"exit status {result.returncode}"
         raise EncodingError(f"ffmpeg failed: {last}")
     return log
+
+
+def stream_ffmpeg(arguments: Sequence[str], chunks: Iterable[bytes]) -> None:
+    """Run ffmpeg with ``arguments``, writing ``chunks`` to its standard input as they come.
+
+    EncodingError if it fails; ffmpeg is stopped if the chunks cannot be produced.
+    """
+    command = [
+        require_ffmpeg(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "error",
+        *arguments,
+    ]
+    try:
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+    except OSError as exc:
+        raise EncodingError(f"ffmpeg could not be started: {exc}") from None
+    assert process.stdin is not None and process.stderr is not None
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+    reader.start()
+    try:
+        for chunk in chunks:
+            process.stdin.write(chunk)
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # ffmpeg stopped reading: its exit status and message say why
+    except BaseException:
+        process.kill()
+        process.wait()
+        reader.join()
+        process.stderr.close()
+        raise
+    returncode = process.wait()
+    reader.join()
+    process.stderr.close()
+    if returncode != 0:
+        lines = [
+            line
+            for line in b"".join(errors).decode("utf-8", "replace").splitlines()
+            if line.strip()
+        ]
+        raise EncodingError(f"ffmpeg failed: {lines[-1] if lines else f'exit status {returncode}'}")

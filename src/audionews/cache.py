@@ -1,0 +1,163 @@
+"""The segment cache: speech already synthesised is not synthesised again.
+
+An entry is the audio of one utterance, keyed by everything that decides how it sounds: the
+speakable text, the voice settings and the engine with its version. After an editor fixes one
+sentence, only that sentence is synthesised again.
+
+- Where: the user's cache folder (platformdirs), or ``AUDIONEWS_CACHE``.
+- Safe under concurrent use: an entry is written to a temporary file and renamed into place,
+  so readers see a whole entry or none; two processes writing the same entry both succeed.
+- Never plays a corrupt entry: each starts with a magic string and the SHA-256 of its audio,
+  checked on every read; a bad entry is deleted and the utterance synthesised again.
+- Bounded: reads refresh an entry's time, and ``trim`` deletes the least recently used
+  entries until the cache is under its size cap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import astuple
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from audionews.synth import Progress, SpeechEngine, Utterance
+
+MAGIC = b"ANSEG1\n"
+DIGEST = 32
+DEFAULT_CAP_BYTES = 512 * 1024 * 1024
+
+
+def default_folder() -> Path:
+    if env := os.environ.get("AUDIONEWS_CACHE"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("audionews")) / "segments"
+
+
+def engine_version(engine: SpeechEngine) -> str:
+    """The engine and the versions of what it runs on: part of every key."""
+    name = getattr(engine, "name", type(engine).__name__)
+    try:
+        pyttsx3_version = version("pyttsx3")
+    except PackageNotFoundError:
+        pyttsx3_version = "none"
+    return f"{name}/pyttsx3-{pyttsx3_version}/{_espeak_version()}"
+
+
+def _espeak_version() -> str:
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["espeak-ng", "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "espeak-ng-unknown"
+    return " ".join(result.stdout.split()[:3]) or "espeak-ng-unknown"
+
+
+class SegmentCache:
+    """Files named by key under ``folder``, two levels deep."""
+
+    def __init__(self, folder: Path | None = None, cap_bytes: int = DEFAULT_CAP_BYTES) -> None:
+        self.folder = folder or default_folder()
+        self.cap_bytes = cap_bytes
+        self.hits = 0
+        self.misses = 0
+        self.corrupt = 0
+
+    def key(self, utterance: Utterance, engine: str) -> str:
+        material = "\x1f".join([engine, utterance.text, *map(str, astuple(utterance.voice))])
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.seg"
+
+    def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        body = data[len(MAGIC) + DIGEST :]
+        if (
+            not data.startswith(MAGIC)
+            or not body
+            or hashlib.sha256(body).digest() != data[len(MAGIC) : len(MAGIC) + DIGEST]
+        ):
+            self.corrupt += 1
+            path.unlink(missing_ok=True)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # least recently used is what trim removes first
+        return body
+
+    def put(self, key: str, audio: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(MAGIC + hashlib.sha256(audio).digest() + audio)
+            os.replace(name, path)
+        except OSError:
+            return  # a cache that cannot be written only costs speed
+
+    def trim(self) -> int:
+        """Delete least recently used entries until under the cap; return how many."""
+        entries = []
+        for path in self.folder.glob("*/*.seg"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, path in sorted(entries):
+            if total <= self.cap_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
+
+
+class CachedEngine:
+    """A speech engine that asks the cache first and synthesises only what is missing."""
+
+    def __init__(self, engine: SpeechEngine, cache: SegmentCache) -> None:
+        self.engine = engine
+        self.cache = cache
+        self.name = getattr(engine, "name", type(engine).__name__)
+        self._version: str | None = None
+
+    def synthesize(
+        self, utterances: Sequence[Utterance], progress: Progress | None = None
+    ) -> list[bytes]:
+        self._version = self._version or engine_version(self.engine)
+        keys = [self.cache.key(u, self._version) for u in utterances]
+        found: list[bytes | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, audio in enumerate(found) if audio is None]
+        self.cache.hits += len(utterances) - len(missing)
+        self.cache.misses += len(missing)
+        if missing:
+            done_before = len(utterances) - len(missing)
+
+            def report(done: int, total: int) -> None:
+                if progress:
+                    progress(done_before + done, len(utterances))
+
+            fresh = self.engine.synthesize([utterances[i] for i in missing], report)
+            for index, audio in zip(missing, fresh, strict=True):
+                found[index] = audio
+                self.cache.put(keys[index], audio)
+            self.cache.trim()
+        elif progress:
+            progress(len(utterances), len(utterances))
+        return [audio for audio in found if audio is not None]
