@@ -7,13 +7,13 @@ import pytest
 
 from audionews.loudness import (
     GainCurve,
-    LoudnessTarget,
     block_peaks,
     integrated_loudness,
     limiter_gains,
     normalise,
     track_loudness,
 )
+from audionews.presets import LoudnessTarget
 
 RATE = 22050
 

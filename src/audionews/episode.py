@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audionews import __version__, sidefiles
 from audionews.article import Article, Paragraph
@@ -23,7 +26,6 @@ from audionews.errors import AudionewsError, OptionError, OutputError, SegmentSy
 from audionews.feed import episode_guid
 from audionews.files import atomic_files
 from audionews.ingest import ArticleFormat, read_article
-from audionews.loudness import GainCurve, normalise
 from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
 from audionews.script import QuoteStyle, Role, Script, make_script
 from audionews.sentences import split_sentences
@@ -42,6 +44,9 @@ from audionews.voices import (
 
 DEFAULT_SHOW = "audionews"
 SLUG_MAX = 80
+
+if TYPE_CHECKING:
+    from audionews import loudness
 
 Progress = Callable[[str, int, int], None]
 
@@ -196,8 +201,16 @@ def build(
     script = speakable_script(script, lexicon)
     lap("read")
 
+    # Loudness needs scipy, slow to import (half a second): import it while espeak-ng speaks.
+    warm = threading.Thread(
+        target=importlib.import_module, args=("audionews.loudness",), daemon=True
+    )
+    warm.start()
     audio = _synthesize(script, profile, engine, progress)
     lap("synthesis")
+    warm.join()
+    from audionews.loudness import normalise
+
     track = assemble(script, audio)
     del audio
     curve = normalise(track.samples, track.sample_rate, preset.loudness)
@@ -274,7 +287,7 @@ def build(
 
 def _write_clips(
     track: Track,
-    curve: GainCurve,
+    curve: loudness.GainCurve,
     chapters: tuple[ChapterMark, ...],
     tags: EpisodeTags,
     preset: Preset,

@@ -31,6 +31,8 @@ from pyloudnorm.iirfilter import IIRfilter
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import lfilter, lfilter_zi
 
+from audionews.presets import LoudnessTarget
+
 # Headroom between the sample-peak ceiling and the true-peak target, for inter-sample peaks
 # after resampling and for MP3 coding.
 TRUE_PEAK_MARGIN_DB = 1.5
@@ -45,14 +47,6 @@ TOLERANCE_LU = 0.15
 FIRST_SLOPE = 0.6
 MAX_STEPS = 3
 SLICE_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class LoudnessTarget:
-    """Integrated loudness in LUFS and the true-peak ceiling in dBTP."""
-
-    lufs: float = -16.0
-    true_peak: float = -1.0
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from audionews.errors import OptionError
-from audionews.loudness import LoudnessTarget
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """Integrated loudness in LUFS and the true-peak ceiling in dBTP."""
+
+    lufs: float = -16.0
+    true_peak: float = -1.0
 
 
 @dataclass(frozen=True)
