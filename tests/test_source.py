@@ -8,7 +8,7 @@ import pytest
 
 from audionews.errors import ArticleError
 from audionews.ingest import ArticleFormat, detect_format
-from audionews.ingest.source import read_text
+from audionews.ingest.source import decode_text, read_text
 
 
 @pytest.mark.parametrize(
@@ -18,9 +18,6 @@ from audionews.ingest.source import read_text
         pytest.param(b"  \n\t\n  ", "only white space", id="whitespace"),
         pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binary data", id="png"),
         pytest.param(b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "binary data", id="executable"),
-        pytest.param(
-            b"Title\n\nHe said \x93hello\x94 to us.", "not UTF-8 (byte 0x93 at 15)", id="cp1252"
-        ),
     ],
 )
 def test_unusable_files_are_named_with_their_cause(tmp_path: Path, content: bytes, cause: str):
@@ -46,6 +43,14 @@ def test_utf8_bom_and_crlf_are_accepted(tmp_path: Path):
     path = tmp_path / "a.txt"
     path.write_bytes(b"\xef\xbb\xbfHeadline\r\n\r\nBody text here.\r\n")
     assert read_text(path) == "Headline\n\nBody text here.\n"
+
+
+def test_windows_1252_is_read_with_a_notice(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"Title\n\nHe said \x93hello\x94 to us.")
+    text, notices = decode_text(path, path.read_bytes())
+    assert "He said “hello” to us." in text
+    assert notices == [f"{path}: not UTF-8 (byte 0x93 at 15), read as Windows-1252"]
 
 
 def test_utf16_with_bom_is_read(tmp_path: Path):

@@ -63,10 +63,12 @@ def test_default_quote_voice_is_plainly_higher_than_the_narrator():
 
 
 def test_each_voice_setting_is_applied_reliably():
-    # Measured trap: in one engine, a rate change between utterances is sometimes ignored.
+    # Measured traps: in one engine, a rate change between utterances is sometimes ignored,
+    # and about one fresh worker in sixteen loses the settings made as it starts.
     text = "The harbour committee met on Tuesday evening and voted to approve the budget."
     rates = [175, 200, 320, 450, 175, 200, 320, 450]
     audio = Pyttsx3Engine(jobs=2).synthesize([Utterance(text, Voice("en-us", r)) for r in rates])
-    seconds = [round(len(pcm) / 2 / SAMPLE_RATE, 2) for pcm in audio]
-    assert seconds[:4] == seconds[4:]
-    assert seconds[0] > seconds[1] > seconds[2] > seconds[3]
+    seconds = [len(pcm) / 2 / SAMPLE_RATE for pcm in audio]
+    # espeak-ng varies by a few samples between runs; a lost rate change is 15% or more.
+    assert all(abs(a - b) < 0.02 * a for a, b in zip(seconds[:4], seconds[4:], strict=True))
+    assert seconds[0] > seconds[1] * 1.1 > seconds[2] * 1.2 > seconds[3] * 1.3

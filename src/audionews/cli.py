@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,12 +27,37 @@ class _Exit(click.ClickException):
         click.echo(f"audionews: {self.format_message()}", err=True)
 
 
+_debug = False
+
+
 @contextlib.contextmanager
 def library_errors() -> Iterator[None]:
     try:
         yield
     except AudionewsError as exc:
+        if _debug:
+            raise
         raise _Exit(str(exc)) from None
+
+
+class _Main(click.Group):
+    """The command group: anything unexpected is still one line, unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if _debug:
+                raise
+            raise _Exit(f"internal error: {exc!r} (run with --debug to see where)") from None
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    # Unwinds like Ctrl-C: partial files are removed, workers and ffmpeg stopped.
+    click.echo("audionews: stopped (SIGTERM); earlier episodes are untouched", err=True)
+    raise SystemExit(128 + signum)
 
 
 def voice_options(command: F) -> F:
@@ -127,10 +153,15 @@ def output_options(command: F) -> F:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audionews")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+def main(debug: bool) -> None:
     """Turn news articles into accessible, chaptered audio briefings."""
+    global _debug
+    _debug = debug
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
 
 @main.command()
@@ -295,9 +326,12 @@ def script(
         words = default_lexicon().merged(profile.lexicon)
         if lexicon is not None:
             words = words.merged(load_lexicon(lexicon))
+        read = read_article(article, ArticleFormat(article_format) if article_format else None)
+        for notice in read.notices:
+            click.echo(f"audionews: note: {notice}", err=True)
         spoken = speakable_script(
             make_script(
-                read_article(article, ArticleFormat(article_format) if article_format else None),
+                read,
                 profile.pauses,
                 QuoteStyle(quote_style),
             ),

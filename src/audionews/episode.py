@@ -31,7 +31,7 @@ from audionews.script import QuoteStyle, Role, Script, make_script
 from audionews.sentences import split_sentences
 from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
-from audionews.tags import ChapterMark, EpisodeTags, read_tags, write_tags
+from audionews.tags import MAX_CTOC_CHILDREN, ChapterMark, EpisodeTags, read_tags, write_tags
 from audionews.tools import require_espeak, require_ffmpeg
 from audionews.voices import (
     DEFAULT_PROFILE,
@@ -252,7 +252,7 @@ def build(
                 measured,
                 build_key(Path(article_path), options),
             )
-            write_tags(partial["mp3"], tags, chapters)
+            write_tags(partial["mp3"], tags, id3_chapters(chapters))
             transcript = sidefiles.cues(script, track.timeline)
             partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
             partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
@@ -263,9 +263,12 @@ def build(
                 lap("clips")
             if progress:
                 progress("encoding", 1, 1)
-    except BaseException:
+    except BaseException as exc:
         if options.clips and created_folder and not any(clip_folder.iterdir()):
             clip_folder.rmdir()
+        if isinstance(exc, OSError):
+            # A full disk, a folder that went away: nothing half-written was left behind.
+            raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
         raise
     if options.clips:
         keep = {path.name for key, path in files.items() if key.startswith("clip")}
@@ -283,6 +286,19 @@ def build(
         tuple(notices),
         {ROLE_TABLES[role]: voice.voice for role, voice in profile.voices.items()},
     )
+
+
+def id3_chapters(chapters: tuple[ChapterMark, ...]) -> tuple[ChapterMark, ...]:
+    """Chapters as one ID3 table of contents can list them (255 at most): beyond that, the
+    last entry covers the rest. JSON chapters and transcripts keep every section."""
+    if len(chapters) <= MAX_CTOC_CHILDREN:
+        return chapters
+    keep = chapters[: MAX_CTOC_CHILDREN - 1]
+    rest = chapters[MAX_CTOC_CHILDREN - 1 :]
+    merged = ChapterMark(
+        f"{rest[0].title} (and {len(rest) - 1} more sections)", rest[0].start_ms, rest[-1].end_ms
+    )
+    return (*keep, merged)
 
 
 def _write_clips(

@@ -47,6 +47,8 @@ TOLERANCE_LU = 0.15
 FIRST_SLOPE = 0.6
 MAX_STEPS = 3
 SLICE_SECONDS = 10
+# The gain search measures at most about this much of a long episode.
+SEARCH_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,21 @@ class GainCurve:
     block: int
 
     def slice(self, track: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Samples ``start`` to ``stop`` of the 16-bit track, as floats with the gain applied."""
+        """Samples ``start`` to ``stop`` of the 16-bit track, as floats with the gain applied.
+
+        The gain is interpolated linearly between block centres; the blocks are regular, so
+        each sample's neighbours and weight are found by arithmetic, not by search.
+        """
         stop = min(stop, track.size)
         samples = track[start:stop].astype(np.float32) / np.float32(32768.0)
-        centres = np.arange(self.gains.size, dtype=np.float64) * self.block + (self.block - 1) / 2
-        positions = np.arange(start, stop, dtype=np.float64)
-        return samples * np.interp(positions, centres, self.gains).astype(np.float32)
+        # Positions in float64: sample numbers pass float32's exact range after six minutes.
+        offset = np.arange(start, stop, dtype=np.float64) - (self.block - 1) / 2
+        position = np.clip(offset / self.block, 0, self.gains.size - 1)
+        lower = position.astype(np.int64)
+        upper = np.minimum(lower + 1, self.gains.size - 1)
+        weight = (position - lower).astype(np.float32)
+        gains = self.gains[lower] * (1 - weight) + self.gains[upper] * weight
+        return samples * gains
 
     def slices(
         self, track: np.ndarray, rate: int, start: int = 0, stop: int | None = None
@@ -122,24 +133,33 @@ def _gated_loudness(energies: np.ndarray) -> float:
     return float(-0.691 + 10 * np.log10(gated.mean())) if gated.size else float("-inf")
 
 
-def track_loudness(track: np.ndarray, rate: int, curve: GainCurve) -> float:
-    """Integrated loudness (LUFS) of the track with ``curve`` applied, slice by slice."""
+def track_loudness(
+    track: np.ndarray, rate: int, curve: GainCurve, sample_seconds: float | None = None
+) -> float:
+    """Integrated loudness (LUFS) of the track with ``curve`` applied, slice by slice.
+
+    With ``sample_seconds``, a long track is measured on evenly spread slices adding up to
+    about that much audio (speech is steady: the figure moves by hundredths of a LU); the
+    gain search uses this, the finished file is always measured whole.
+    """
     filters = _k_weighting(rate)
-    states: list[np.ndarray | None] = [None, None]
     block = rate // 10  # 100 ms
-    energies: list[np.ndarray] = []
-    carry = np.zeros(0, dtype=np.float64)
     step = SLICE_SECONDS * rate
-    for first in range(0, track.size, step):
-        weighted = curve.slice(track, first, min(track.size, first + step)).astype(np.float64)
-        for index, (b, a) in enumerate(filters):
-            if states[index] is None:
-                states[index] = lfilter_zi(b, a) * 0.0
-            weighted, states[index] = lfilter(b, a, weighted, zi=states[index])
-        squared = np.concatenate((carry, weighted * weighted))
+    starts = list(range(0, track.size, step))
+    if sample_seconds is not None:
+        wanted = max(1, round(sample_seconds / SLICE_SECONDS))
+        stride = max(1, -(-len(starts) // wanted))
+        starts = starts[::stride]
+    energies: list[np.ndarray] = []
+    for first in starts:
+        weighted = curve.slice(track, first, min(track.size, first + step))
+        for b, a in filters:
+            # Each slice settles its filters on its own first samples: the start-up is
+            # far shorter than the slice and lies in the pause before a sentence.
+            weighted = lfilter(b, a, weighted, zi=lfilter_zi(b, a) * weighted[:1])[0]
+        squared = weighted.astype(np.float32) ** 2
         whole = squared.size // block * block
         energies.append(squared[:whole].reshape(-1, block).mean(axis=1))
-        carry = squared[whole:]
     return _gated_loudness(np.concatenate(energies) if energies else np.zeros(0))
 
 
@@ -153,7 +173,7 @@ def normalise(track: np.ndarray, rate: int, target: LoudnessTarget) -> GainCurve
     block = max(1, rate // 1000)
     peaks = block_peaks(track, block)
     unity = GainCurve(np.ones_like(peaks), block)
-    measured = track_loudness(track, rate, unity)
+    measured = track_loudness(track, rate, unity, SEARCH_SECONDS)
     if not np.isfinite(measured):
         return unity  # silence: nothing to normalise
     ceiling = 10 ** ((target.true_peak - TRUE_PEAK_MARGIN_DB) / 20)
@@ -161,7 +181,7 @@ def normalise(track: np.ndarray, rate: int, target: LoudnessTarget) -> GainCurve
 
     def attempt(gain_db: float) -> tuple[GainCurve, float]:
         curve = GainCurve(limiter_gains(peaks, 10 ** (gain_db / 20), ceiling), block)
-        return curve, track_loudness(track, rate, curve)
+        return curve, track_loudness(track, rate, curve, SEARCH_SECONDS)
 
     gain_db = aim - measured
     curve, reached = attempt(gain_db)

@@ -21,14 +21,15 @@ see DESIGN.md):
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import wave
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -85,74 +86,106 @@ class Pyttsx3Engine:
         for index, utterance in enumerate(utterances):
             groups.setdefault(utterance.voice, []).append(index)
         results: list[bytes | None] = [None] * len(utterances)
-        context = multiprocessing.get_context("fork")
-        executors: list[ProcessPoolExecutor] = []
-        futures = []
         with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
-            try:
-                if self.jobs == 1:
-                    # One core: one voice's worker at a time (batch runs articles side by side).
-                    for voice, indices in groups.items():
-                        self._run_group(
-                            voice, indices, utterances, workdir, context, results, progress
-                        )
-                    return [audio for audio in results if audio is not None]
+            if self.jobs == 1:
+                # One core: one voice's worker at a time (batch runs articles side by side).
                 for voice, indices in groups.items():
-                    # Workers in proportion to the group's share, at least one per voice.
-                    share = max(1, round(self.jobs * len(indices) / len(utterances)))
-                    workers = min(share, max(1, len(indices) // 8))
-                    executor = ProcessPoolExecutor(
-                        workers,
-                        mp_context=context,
-                        initializer=_init_worker,
-                        initargs=(workdir, voice),
-                    )
-                    executors.append(executor)
-                    size = max(1, min(16, len(indices) // (workers * 4) or 1))
-                    for start in range(0, len(indices), size):
-                        chunk = [(i, utterances[i].text) for i in indices[start : start + size]]
-                        futures.append(executor.submit(_synthesize_chunk, chunk))
-                done = 0
-                for future in as_completed(futures, timeout=SEGMENT_TIMEOUT_S * len(futures)):
-                    for index, audio, error in future.result():
-                        if error is not None:
-                            raise UtteranceFailed(index, error)
-                        results[index] = audio
-                        done += 1
-                    if progress:
-                        progress(done, len(utterances))
-            except TimeoutError:
-                raise SynthesisError("espeak-ng stopped giving audio") from None
-            finally:
-                for executor in executors:
-                    executor.shutdown(wait=False, cancel_futures=True)
+                    self._run({voice: indices}, utterances, workdir, results, progress, 1)
+            else:
+                self._run(groups, utterances, workdir, results, progress, self.jobs)
         return [audio for audio in results if audio is not None]
 
-    def _run_group(
+    def _run(
         self,
-        voice: Voice,
-        indices: list[int],
+        groups: dict[Voice, list[int]],
         utterances: Sequence[Utterance],
         workdir: str,
-        context: multiprocessing.context.BaseContext,
         results: list[bytes | None],
         progress: Progress | None,
+        jobs: int,
     ) -> None:
-        with ProcessPoolExecutor(
-            1, mp_context=context, initializer=_init_worker, initargs=(workdir, voice)
-        ) as executor:
-            chunk = [(i, utterances[i].text) for i in indices]
-            future = executor.submit(_synthesize_chunk, chunk)
-            try:
-                outcome = future.result(timeout=SEGMENT_TIMEOUT_S * max(1, len(chunk) // 8))
-            except TimeoutError:
-                raise SynthesisError("espeak-ng stopped giving audio") from None
-        for index, audio, error in outcome:
-            if error is not None:
-                raise UtteranceFailed(index, error)
-            results[index] = audio
-        if progress:
-            progress(sum(1 for r in results if r is not None), len(utterances))
+        """Synthesise the groups, each voice in a pool of its own; stop them all on any error.
+
+        On an error or an interruption (Ctrl-C, SIGTERM) every worker is terminated at once,
+        so nothing keeps running or writing after the build has stopped.
+        """
+        context = multiprocessing.get_context("fork")
+        pools = []
+        pending = []
+        finished = False
+        try:
+            for voice, indices in groups.items():
+                # Workers in proportion to the group's share, at least one per voice.
+                share = max(1, round(jobs * len(indices) / len(utterances)))
+                workers = min(share, max(1, len(indices) // 8))
+                expected = reference_seconds(voice)
+                pool = context.Pool(workers, _init_worker, (workdir, voice, expected))
+                pools.append(pool)
+                size = max(1, min(16, len(indices) // (workers * 4) or 1))
+                for first in range(0, len(indices), size):
+                    chunk = [(i, utterances[i].text) for i in indices[first : first + size]]
+                    pending.append(pool.apply_async(_synthesize_chunk, (chunk,)))
+            done = sum(1 for audio in results if audio is not None)
+            for result in pending:
+                try:
+                    outcome = result.get(timeout=SEGMENT_TIMEOUT_S)
+                except multiprocessing.TimeoutError:
+                    raise SynthesisError("espeak-ng stopped giving audio") from None
+                for index, audio, error in outcome:
+                    if error is not None:
+                        raise UtteranceFailed(index, error)
+                    results[index] = audio
+                    done += 1
+                if progress:
+                    progress(done, len(utterances))
+            finished = True
+        finally:
+            for pool in pools:
+                if finished:
+                    pool.close()
+                else:
+                    pool.terminate()
+                pool.join()
+
+
+CALIBRATION = "The ferry left the harbour wall at seven and reached the island before dark."
+CALIBRATION_TOLERANCE = 0.025
+CALIBRATION_ATTEMPTS = 4
+
+
+@functools.cache
+def reference_seconds(voice: Voice) -> float | None:
+    """How long the calibration sentence lasts in ``voice``, by the espeak-ng program.
+
+    The program sets its voice, rate and pitch before it speaks, every time; a pyttsx3
+    worker whose settings did not take speaks the sentence at another length and is replaced.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".wav") as handle:
+        try:
+            subprocess.run(
+                [
+                    "espeak-ng",
+                    "-v",
+                    voice.voice,
+                    "-s",
+                    str(voice.rate),
+                    "-p",
+                    str(voice.pitch),
+                    "-a",
+                    str(round(voice.volume * 100)),
+                    "-w",
+                    handle.name,
+                    "--",
+                    CALIBRATION,
+                ],
+                capture_output=True,
+                timeout=30,
+                check=True,
+            )
+            with wave.open(handle.name, "rb") as wav:
+                return wav.getnframes() / wav.getframerate()
+        except (OSError, subprocess.SubprocessError, wave.Error, EOFError):
+            return None
 
 
 # --- worker process side -------------------------------------------------------------------
@@ -204,7 +237,7 @@ def _read_pcm(path: Path) -> bytes:
     return frames
 
 
-def _init_worker(workdir: str, voice: Voice) -> None:
+def _init_worker(workdir: str, voice: Voice, expected: float | None = None) -> None:
     global _worker, _worker_error
     # The parent handles Ctrl-C and tears the pool down; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -217,6 +250,25 @@ def _init_worker(workdir: str, voice: Voice) -> None:
         _worker = _Worker(Path(workdir), voice)
     except Exception as exc:  # reported per task, so the parent can name the failure
         _worker_error = f"espeak-ng could not start: {exc}"
+        return
+    if expected is None:
+        return
+    try:
+        spoken = len(_worker.say(CALIBRATION)) / SAMPLE_WIDTH / SAMPLE_RATE
+    except Exception:
+        spoken = 0.0
+    if abs(spoken - expected) > CALIBRATION_TOLERANCE * expected and _count_failure(workdir, voice):
+        # Settings made while espeak-ng started were lost (measured: about one fresh worker
+        # in sixteen). A worker that leaves during start-up is replaced by the pool.
+        os._exit(3)
+
+
+def _count_failure(workdir: str, voice: Voice) -> bool:
+    """Count a failed start for ``voice``; False once it has failed too often to retry."""
+    marker = Path(workdir) / f"calibration-{abs(hash(voice))}"
+    with open(marker, "a") as handle:
+        handle.write("x")
+    return marker.stat().st_size < CALIBRATION_ATTEMPTS
 
 
 def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, bytes | None, str | None]]:

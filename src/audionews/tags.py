@@ -44,6 +44,13 @@ from audionews.errors import EpisodeError
 
 NO_OFFSET = 0xFFFFFFFF
 MAX_CTOC_CHILDREN = 255
+# Players show a line, not a page: titles are cut to this many characters in the tags.
+TITLE_MAX = 250
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
+
 
 # ISO 639-1 (what articles declare) to ISO 639-2/B (what TLAN and USLT/COMM take).
 _LANGUAGES = {
@@ -133,12 +140,12 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -
         raise ValueError(f"{len(chapters)} chapters; one CTOC lists at most 255")
     id3 = _TimeOrderedID3()
     lang = iso639_2(tags.language)
-    id3.add(TIT2(encoding=Encoding.UTF8, text=[tags.title]))
-    id3.add(TALB(encoding=Encoding.UTF8, text=[tags.show]))
+    id3.add(TIT2(encoding=Encoding.UTF8, text=[_short(tags.title)]))
+    id3.add(TALB(encoding=Encoding.UTF8, text=[_short(tags.show)]))
     id3.add(TCON(encoding=Encoding.UTF8, text=["Podcast"]))
     id3.add(TLAN(encoding=Encoding.UTF8, text=[lang]))
     if tags.artist:
-        id3.add(TPE1(encoding=Encoding.UTF8, text=[tags.artist]))
+        id3.add(TPE1(encoding=Encoding.UTF8, text=[_short(tags.artist)]))
     if tags.date:
         id3.add(TDRC(encoding=Encoding.UTF8, text=[tags.date.isoformat()]))
     if tags.track is not None:
@@ -159,7 +166,7 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -
                 element_id="toc",
                 flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                 child_element_ids=ids,
-                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[tags.title])],
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[_short(tags.title)])],
             )
         )
     for element_id, chapter in zip(ids, chapters, strict=True):
@@ -170,7 +177,7 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -
                 end_time=chapter.end_ms,
                 start_offset=NO_OFFSET,
                 end_offset=NO_OFFSET,
-                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[chapter.title])],
+                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[_short(chapter.title)])],
             )
         )
     id3.update_to_v23()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from pathlib import Path
@@ -64,12 +65,14 @@ def read_article(path: Path | str, fmt: ArticleFormat | None = None) -> Article:
 
         html_text, notices = decode_html(data, path)
         return parse_html(html_text, source=path, notices=notices)
-    text = decode_text(path, data)
+    text, notices = decode_text(path, data)
     if fmt is ArticleFormat.MARKDOWN:
         from audionews.ingest.markdown import parse_markdown
 
-        return parse_markdown(text, source=path)
-    return parse_text(text, source=path)
+        article = parse_markdown(text, source=path)
+    else:
+        article = parse_text(text, source=path)
+    return dataclasses.replace(article, notices=(*notices, *article.notices))
 
 
 __all__ = ["ArticleFormat", "detect_format", "parse_text", "read_article"]

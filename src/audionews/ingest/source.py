@@ -15,9 +15,10 @@ def read_text(path: Path) -> str:
     """Return the text of an article file, newlines normalised to ``\\n``.
 
     Raises ArticleError naming the file for a missing path, a folder, an unreadable or empty
-    file, binary data, or bytes that are not UTF-8.
+    file, or binary data.
     """
-    return decode_text(path, read_bytes(path))
+    text, _ = decode_text(path, read_bytes(path))
+    return text
 
 
 def read_bytes(path: Path) -> bytes:
@@ -37,19 +38,24 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def decode_text(path: Path, data: bytes) -> str:
-    """Text from a text or Markdown file's bytes; ArticleError for binary or non-UTF-8 data."""
-    text = _decode(path, data)
+def decode_text(path: Path, data: bytes) -> tuple[str, list[str]]:
+    """Text from a text or Markdown file's bytes, and notices about how it was read.
+
+    UTF-8 (with or without a BOM) is read as it is; UTF-16 with a BOM and Windows-1252 (the
+    "smart quotes" of older editors) are read correctly, with a notice; binary data is an
+    ArticleError.
+    """
+    text, notices = _decode(path, data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError(path, "the file holds only white space")
-    return text
+    return text, notices
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes) -> tuple[str, list[str]]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), [f"{path}: read as UTF-16 (it has a UTF-16 BOM)"]
         except UnicodeDecodeError as exc:
             raise ArticleError(path, f"broken UTF-16 (at byte {exc.start})") from None
     if data.startswith(codecs.BOM_UTF8):
@@ -58,10 +64,16 @@ def _decode(path: Path, data: bytes) -> str:
     if b"\x00" in sample or _control_share(sample) > 0.05:
         raise ArticleError(path, "binary data, not text")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        bad = data[exc.start]
-        raise ArticleError(path, f"not UTF-8 (byte 0x{bad:02x} at {exc.start})") from None
+        at, bad = exc.start, data[exc.start]
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ArticleError(
+            path, f"neither UTF-8 nor Windows-1252 (byte 0x{bad:02x} at {at})"
+        ) from None
+    return text, [f"{path}: not UTF-8 (byte 0x{bad:02x} at {at}), read as Windows-1252"]
 
 
 def _control_share(sample: bytes) -> float:
