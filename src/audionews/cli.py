@@ -279,15 +279,7 @@ def chapters(episode: Path, as_json: bool) -> None:
     if as_json:
         click.echo(
             json.dumps(
-                [
-                    {
-                        "number": number,
-                        "title": mark.title,
-                        "start_s": mark.start_ms / 1000,
-                        "end_s": mark.end_ms / 1000,
-                    }
-                    for number, mark in enumerate(marks, start=1)
-                ],
+                [_chapter_json(number, mark) for number, mark in enumerate(marks, start=1)],
                 ensure_ascii=False,
             )
         )
@@ -452,13 +444,7 @@ def clip(
         click.echo(
             json.dumps(
                 [
-                    {
-                        "number": n,
-                        "title": m.title,
-                        "start_s": m.start_ms / 1000,
-                        "end_s": m.end_ms / 1000,
-                        "clip": str(path),
-                    }
+                    {**_chapter_json(n, m), "clip": str(path)}
                     for (n, m), path in zip(selection, written, strict=True)
                 ],
                 ensure_ascii=False,
@@ -744,6 +730,15 @@ def feed_remove(folder: Path, guid: str) -> None:
 def _progress_printer_for(stage: str) -> Callable[[int, int], None]:
     show = _progress_printer()
     return lambda done, total: show(stage, done, total)
+
+
+def _chapter_json(number: int, mark: Any) -> dict[str, Any]:
+    return {
+        "number": number,
+        "title": mark.title,
+        "start_s": mark.start_ms / 1000,
+        "end_s": mark.end_ms / 1000,
+    }
 
 
 def _script_json(spoken: Any) -> dict[str, Any]:

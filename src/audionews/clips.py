@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
-from audionews.encode import encode_mp3
+from audionews.encode import encode_mp3, mp3_output
 from audionews.errors import EpisodeError, OptionError
 from audionews.files import atomic_files
 from audionews.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
@@ -147,18 +147,7 @@ def copy_frames(source: Path, start_ms: int, end_ms: int, path: Path) -> None:
             "0:a",
             "-c:a",
             "copy",
-            "-map_metadata",
-            "-1",
-            "-map_chapters",
-            "-1",
-            "-id3v2_version",
-            "0",
-            "-write_id3v1",
-            "0",
-            "-f",
-            "mp3",
-            "-y",
-            str(path),
+            *mp3_output(path),
         ]
     )
 

@@ -29,6 +29,25 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+|-inf) LUFS", re
 _TRUE_PEAK = re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", re.S)
 
 
+def mp3_output(path: Path) -> list[str]:
+    """ffmpeg's output arguments for an MP3 with no metadata of its own: audionews writes the
+    tags (and no leftover chapters) itself afterwards."""
+    return [
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-id3v2_version",
+        "0",
+        "-write_id3v1",
+        "0",
+        "-f",
+        "mp3",
+        "-y",
+        str(path),
+    ]
+
+
 def encode_mp3(
     samples: np.ndarray | Iterable[np.ndarray],
     input_rate: int,
@@ -68,16 +87,7 @@ def encode_mp3(
             # listener hears in speech at these bit rates.
             "-compression_level",
             "7",
-            "-map_metadata",
-            "-1",
-            "-id3v2_version",
-            "0",
-            "-write_id3v1",
-            "0",
-            "-f",
-            "mp3",
-            "-y",
-            str(path),
+            *mp3_output(path),
         ],
         (np.ascontiguousarray(part, dtype="<f4").tobytes() for part in slices),
     )
