@@ -210,24 +210,24 @@ def build(
     as_json: bool,
 ) -> None:
     """Build ARTICLE into a chaptered, tagged MP3 episode."""
-    from audionews.episode import BuildOptions, Rate
+    from audionews.episode import Rate
     from audionews.episode import build as build_episode
 
     with library_errors():
         speed = Rate.parse(rate) if rate else None
-    options = BuildOptions(
-        preset=preset,
-        bitrate_kbps=bitrate,
-        sample_rate=sample_rate,
-        loudness_lufs=loudness,
-        rate=speed,
-        voices=voices,
+    options = _build_options(
+        preset,
+        bitrate,
+        sample_rate,
+        loudness,
+        speed,
+        voices,
+        no_cache,
+        show,
+        quote_style,
+        lexicon,
+        article_format,
         clips=clips,
-        cache=not no_cache,
-        show=show,
-        quote_style=QuoteStyle(quote_style),
-        lexicon=lexicon,
-        article_format=ArticleFormat(article_format) if article_format else None,
     )
     with library_errors():
         if feed_dir is not None:
@@ -500,23 +500,23 @@ def batch(
     import time
 
     from audionews.batch import expand_inputs, run_batch
-    from audionews.episode import BuildOptions, Rate
+    from audionews.episode import Rate
     from audionews.presets import resolve_preset
     from audionews.voices import load_profile
 
     with library_errors():
-        options = BuildOptions(
-            preset=preset,
-            bitrate_kbps=bitrate,
-            sample_rate=sample_rate,
-            loudness_lufs=loudness,
-            rate=Rate.parse(rate) if rate else None,
-            voices=voices,
-            cache=not no_cache,
-            show=show,
-            quote_style=QuoteStyle(quote_style),
-            lexicon=lexicon,
-            article_format=ArticleFormat(article_format) if article_format else None,
+        options = _build_options(
+            preset,
+            bitrate,
+            sample_rate,
+            loudness,
+            Rate.parse(rate) if rate else None,
+            voices,
+            no_cache,
+            show,
+            quote_style,
+            lexicon,
+            article_format,
         )
         # Options that cannot work are found before any article is read.
         resolve_preset(
@@ -730,6 +730,40 @@ def feed_remove(folder: Path, guid: str) -> None:
 def _progress_printer_for(stage: str) -> Callable[[int, int], None]:
     show = _progress_printer()
     return lambda done, total: show(stage, done, total)
+
+
+def _build_options(
+    preset: str,
+    bitrate: int | None,
+    sample_rate: int | None,
+    loudness: float | None,
+    rate: Any,
+    voices: str,
+    no_cache: bool,
+    show: str,
+    quote_style: str,
+    lexicon: Path | None,
+    article_format: str | None,
+    *,
+    clips: bool = False,
+) -> Any:
+    """BuildOptions from the options build and batch share."""
+    from audionews.episode import BuildOptions
+
+    return BuildOptions(
+        preset=preset,
+        bitrate_kbps=bitrate,
+        sample_rate=sample_rate,
+        loudness_lufs=loudness,
+        rate=rate,
+        voices=voices,
+        clips=clips,
+        cache=not no_cache,
+        show=show,
+        quote_style=QuoteStyle(quote_style),
+        lexicon=lexicon,
+        article_format=ArticleFormat(article_format) if article_format else None,
+    )
 
 
 def _chapter_json(number: int, mark: Any) -> dict[str, Any]:

@@ -7,6 +7,23 @@ from dataclasses import dataclass, field
 from audionews.speech.rules import Currency, LanguageRules
 
 
+def _symbols(and_word: str, percent_word: str, plus_word: str) -> dict[str, str]:
+    """Symbols said as words, or dropped: the same for every language but for three words."""
+    return {
+        "&": and_word,
+        "%": percent_word,
+        "+": plus_word,
+        "<": "",
+        ">": "",
+        "#": "",
+        "*": "",
+        "\\": " ",
+        "{": "",
+        "}": "",
+        "|": ",",
+    }
+
+
 @dataclass
 class French(LanguageRules):
     code: str = "fr"
@@ -39,21 +56,7 @@ class French(LanguageRules):
             "m": ("mètre", "mètres"),
         }
     )
-    symbols: dict[str, str] = field(
-        default_factory=lambda: {
-            "&": "et",
-            "%": "pour cent",
-            "+": "plus",
-            "<": "",
-            ">": "",
-            "#": "",
-            "*": "",
-            "\\": " ",
-            "{": "",
-            "}": "",
-            "|": ",",
-        }
-    )
+    symbols: dict[str, str] = field(default_factory=lambda: _symbols("et", "pour cent", "plus"))
 
 
 @dataclass
@@ -74,21 +77,7 @@ class Spanish(LanguageRules):
     magnitudes: dict[str, str] = field(
         default_factory=lambda: {"millones": "millones de", "millón": "millones de"}
     )
-    symbols: dict[str, str] = field(
-        default_factory=lambda: {
-            "&": "y",
-            "%": "por ciento",
-            "+": "más",
-            "<": "",
-            ">": "",
-            "#": "",
-            "*": "",
-            "\\": " ",
-            "{": "",
-            "}": "",
-            "|": ",",
-        }
-    )
+    symbols: dict[str, str] = field(default_factory=lambda: _symbols("y", "por ciento", "más"))
 
 
 @dataclass
@@ -115,18 +104,4 @@ class Portuguese(LanguageRules):
             "bi": "bilhões de",
         }
     )
-    symbols: dict[str, str] = field(
-        default_factory=lambda: {
-            "&": "e",
-            "%": "por cento",
-            "+": "mais",
-            "<": "",
-            ">": "",
-            "#": "",
-            "*": "",
-            "\\": " ",
-            "{": "",
-            "}": "",
-            "|": ",",
-        }
-    )
+    symbols: dict[str, str] = field(default_factory=lambda: _symbols("e", "por cento", "mais"))
