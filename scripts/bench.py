@@ -65,6 +65,17 @@ def floor_command(article: Path, work: str) -> list[list[str]]:
     ]
 
 
+def audio_seconds(path: Path) -> float:
+    """A file's duration as ffprobe reports it."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(result.stdout)
+
+
 def runs_text(times: list[float]) -> str:
     return ", ".join(f"{t:.2f}" for t in times)
 
@@ -134,23 +145,7 @@ def peak_memory(article: Path) -> None:
         ).stdout
         peak = int(out.strip()) * 1024
         mp3 = next(Path(f"{work}/out").glob("*.mp3"))
-        duration = float(
-            subprocess.run(
-                [
-                    "ffprobe",
-                    "-v",
-                    "error",
-                    "-show_entries",
-                    "format=duration",
-                    "-of",
-                    "csv=p=0",
-                    str(mp3),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+        duration = audio_seconds(mp3)
     pcm = duration * PCM_BYTES_PER_SECOND
     print(
         f"    audio {duration / 60:.1f} min = {pcm / 2**20:.0f} MiB as 22.05 kHz 16-bit PCM; "
@@ -243,26 +238,7 @@ def bench_clips(runs: int) -> None:
             stderr=subprocess.DEVNULL,
         )
         episode = next(out.glob("*.mp3"))
-        minutes = (
-            float(
-                subprocess.run(
-                    [
-                        "ffprobe",
-                        "-v",
-                        "error",
-                        "-show_entries",
-                        "format=duration",
-                        "-of",
-                        "csv=p=0",
-                        str(episode),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            )
-            / 60
-        )
+        minutes = audio_seconds(episode) / 60
         chapters = subprocess.run(
             [AUDIONEWS, "chapters", str(episode)], capture_output=True, text=True, check=True
         ).stdout.count("\n")

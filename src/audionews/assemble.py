@@ -109,16 +109,6 @@ def _cleaned(pcm: bytes, first: int, last: int) -> np.ndarray:
     return np.clip(np.rint(samples), -32768, 32767).astype("<i2")
 
 
-def clean_utterance(pcm: bytes) -> bytes:
-    """One utterance trimmed of the silence around it, DC removed, edges faded."""
-    span = _audible_span(pcm)
-    if span is None:
-        return b""  # nothing audible: punctuation alone, say
-    edge = SAMPLE_RATE * EDGE_MS // 1000
-    first, last = max(0, span[0] - edge), min(len(pcm) // SAMPLE_WIDTH, span[1] + edge)
-    return _cleaned(pcm, first, last).tobytes()
-
-
 def _release_freed_memory() -> None:
     """Hand freed memory back to the system (glibc keeps it otherwise), so the peak stays
     at one copy of the episode while utterances are moved into the track."""

@@ -67,8 +67,6 @@ class SegmentCache:
     def __init__(self, folder: Path | None = None, cap_bytes: int = DEFAULT_CAP_BYTES) -> None:
         self.folder = folder or default_folder()
         self.cap_bytes = cap_bytes
-        self.hits = 0
-        self.misses = 0
         self.corrupt = 0
 
     def key(self, utterance: Utterance, engine: str) -> str:
@@ -144,8 +142,6 @@ class CachedEngine:
         keys = [self.cache.key(u, self._version) for u in utterances]
         found: list[bytes | None] = [self.cache.get(k) for k in keys]
         missing = [i for i, audio in enumerate(found) if audio is None]
-        self.cache.hits += len(utterances) - len(missing)
-        self.cache.misses += len(missing)
         if missing:
             done_before = len(utterances) - len(missing)
 

@@ -10,7 +10,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,7 @@ from audionews.script import QuoteStyle, Role, Script, make_script
 from audionews.sentences import split_sentences
 from audionews.speech import default_lexicon, load_lexicon, speakable_script
 from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
-from audionews.tags import MAX_CTOC_CHILDREN, ChapterMark, EpisodeTags, read_tags, write_tags
+from audionews.tags import ChapterMark, EpisodeTags, read_tags, write_tags
 from audionews.tools import require_espeak, require_ffmpeg
 from audionews.voices import (
     DEFAULT_PROFILE,
@@ -115,7 +115,6 @@ class Episode:
     measured: Measurement
     preset: Preset
     notices: tuple[str, ...] = ()
-    voices: dict[str, str] = field(default_factory=dict)
 
     @property
     def mp3(self) -> Path:
@@ -252,7 +251,7 @@ def build(
                 measured,
                 build_key(Path(article_path), options),
             )
-            write_tags(partial["mp3"], tags, id3_chapters(chapters))
+            write_tags(partial["mp3"], tags, chapters)
             transcript = sidefiles.cues(script, track.timeline)
             partial["chapters_json"].write_text(sidefiles.chapters_json(track.timeline), "utf-8")
             partial["vtt"].write_text(sidefiles.webvtt(transcript), "utf-8")
@@ -284,21 +283,7 @@ def build(
         measured,
         preset,
         tuple(notices),
-        {ROLE_TABLES[role]: voice.voice for role, voice in profile.voices.items()},
     )
-
-
-def id3_chapters(chapters: tuple[ChapterMark, ...]) -> tuple[ChapterMark, ...]:
-    """Chapters as one ID3 table of contents can list them (255 at most): beyond that, the
-    last entry covers the rest. JSON chapters and transcripts keep every section."""
-    if len(chapters) <= MAX_CTOC_CHILDREN:
-        return chapters
-    keep = chapters[: MAX_CTOC_CHILDREN - 1]
-    rest = chapters[MAX_CTOC_CHILDREN - 1 :]
-    merged = ChapterMark(
-        f"{rest[0].title} (and {len(rest) - 1} more sections)", rest[0].start_ms, rest[-1].end_ms
-    )
-    return (*keep, merged)
 
 
 def _write_clips(

@@ -326,12 +326,6 @@ def _write_feed(folder: Path) -> Path:
     return feed_path
 
 
-def regenerate(folder: Path) -> Path:
-    load_show(folder)
-    with locked(folder):
-        return _write_feed(folder)
-
-
 def feed_summary(folder: Path) -> list[dict[str, object]]:
     return [
         {

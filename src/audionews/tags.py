@@ -113,7 +113,6 @@ class EpisodeTags:
     description: str | None = None
     transcript: str | None = None
     track: int | None = None
-    comment: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
     def extra_dict(self) -> dict[str, str]:
@@ -134,10 +133,22 @@ class _TimeOrderedID3(ID3):
         return head + b"".join(save_frame(frame, config=config) for frame in chapters)
 
 
+def _fit_one_toc(chapters: Sequence[ChapterMark]) -> Sequence[ChapterMark]:
+    """Chapters as one ID3 table of contents can list them (255 at most): beyond that, the
+    last entry covers the rest. JSON chapters and transcripts keep every section."""
+    if len(chapters) <= MAX_CTOC_CHILDREN:
+        return chapters
+    keep = chapters[: MAX_CTOC_CHILDREN - 1]
+    rest = chapters[MAX_CTOC_CHILDREN - 1 :]
+    merged = ChapterMark(
+        f"{rest[0].title} (and {len(rest) - 1} more sections)", rest[0].start_ms, rest[-1].end_ms
+    )
+    return (*keep, merged)
+
+
 def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -> None:
     """Write ID3v2.3 tags with a table of contents and chapters to the MP3 at ``path``."""
-    if len(chapters) > MAX_CTOC_CHILDREN:
-        raise ValueError(f"{len(chapters)} chapters; one CTOC lists at most 255")
+    chapters = _fit_one_toc(chapters)
     id3 = _TimeOrderedID3()
     lang = iso639_2(tags.language)
     id3.add(TIT2(encoding=Encoding.UTF8, text=[_short(tags.title)]))
@@ -152,8 +163,6 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -
         id3.add(TRCK(encoding=Encoding.UTF8, text=[str(tags.track)]))
     if tags.description:
         id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="", text=[tags.description]))
-    if tags.comment:
-        id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="source", text=[tags.comment]))
     if tags.transcript:
         id3.add(USLT(encoding=Encoding.UTF8, lang=lang, desc="transcript", text=tags.transcript))
     for key, value in tags.extra:

@@ -21,13 +21,6 @@ def require_ffmpeg() -> str:
     return path
 
 
-def require_ffprobe() -> str:
-    path = shutil.which("ffprobe")
-    if path is None:
-        raise ToolMissingError("ffprobe", "ffmpeg")
-    return path
-
-
 def require_espeak() -> None:
     """Check that espeak-ng, the program and the library pyttsx3 loads, is installed."""
     if shutil.which("espeak-ng") is None:
