@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from audionews.cache import CachedEngine, SegmentCache
+from audionews.audio.cache import CachedEngine, SegmentCache
+from audionews.audio.synth import Pyttsx3Engine, Utterance
+from audionews.audio.voices import Voice
 from audionews.episode import BuildOptions, build
-from audionews.synth import Pyttsx3Engine, Utterance
-from audionews.voices import Voice
 from conftest import EXAMPLES
 
 VOICE = Voice("en-us", 175, 50, 1.0)

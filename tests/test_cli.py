@@ -320,7 +320,7 @@ class _OneBadSegment:
     """Fails the fourth utterance, as the real engine reports a segment that gave no audio."""
 
     def synthesize(self, utterances, progress=None):
-        from audionews.synth import UtteranceFailed
+        from audionews.audio.synth import UtteranceFailed
 
         raise UtteranceFailed(3, "espeak-ng wrote no file")
 

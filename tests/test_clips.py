@@ -13,7 +13,7 @@ import pytest
 import webvtt
 from mutagen.id3 import CHAP, ID3, TIT2, Encoding
 
-from audionews.clips import safe_name
+from audionews.outputs.clips import safe_name
 from conftest import EXAMPLES, SEED, audio_cli, ffprobe
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "podcast-chapters-1.2.0.json").read_text())

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from audionews.cli import main
 from audionews.errors import FeedError
-from audionews.feed import Show, add_episode, episodes, init_feed, remove_episode
-from audionews.tags import ChapterMark, EpisodeTags, write_tags
+from audionews.outputs.feed import Show, add_episode, episodes, init_feed, remove_episode
+from audionews.outputs.tags import ChapterMark, EpisodeTags, write_tags
 from conftest import EXAMPLES, SEED, audio_cli, ffprobe
 
 BASE = "https://example.org/harbour"

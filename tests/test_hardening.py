@@ -21,8 +21,8 @@ from audionews.ingest import read_article
 from audionews.ingest.html import parse_html
 from audionews.ingest.markdown import parse_markdown
 from audionews.ingest.text import parse_text
-from audionews.script import make_script
-from audionews.speech import speakable_script
+from audionews.text.script import make_script
+from audionews.text.speech import speakable_script
 from conftest import EXAMPLES, audio_cli, ffprobe
 from test_script import article_words, carried_words
 

@@ -12,7 +12,7 @@ from audionews.article import Figure, Heading, ListBlock, Quotation, Table
 from audionews.errors import ArticleError
 from audionews.ingest import ArticleFormat, read_article
 from audionews.ingest.html import decode_html
-from audionews.script import Role, make_script
+from audionews.text.script import Role, make_script
 from conftest import SHARED
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,7 +10,7 @@ from audionews.article import Break, Figure, Heading, ListBlock, Paragraph, Quot
 from audionews.errors import ArticleError
 from audionews.ingest import read_article
 from audionews.ingest.markdown import parse_markdown
-from audionews.script import Role, make_script
+from audionews.text.script import Role, make_script
 from conftest import EXAMPLES
 
 

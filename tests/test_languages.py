@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audionews.voices import load_profile
+from audionews.audio.voices import load_profile
 from conftest import SHARED, audio_cli, ffprobe
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audionews.loudness import (
+from audionews.audio.loudness import (
     GainCurve,
     block_peaks,
     integrated_loudness,

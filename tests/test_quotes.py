@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audionews.quotes import QuoteState, split_quotes
+from audionews.text.quotes import QuoteState, split_quotes
 
 
 def runs(text: str, next_text: str | None = None, state: QuoteState | None = None) -> list[tuple]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from audionews.article import Article, Heading, ListBlock, Paragraph, Quotation
 from audionews.ingest import read_article
 from audionews.ingest.text import parse_text
-from audionews.script import QuoteStyle, Role, Script, make_script
+from audionews.text.script import QuoteStyle, Role, Script, make_script
 from conftest import EXAMPLES
 
 

@@ -9,10 +9,10 @@ import json
 import srt
 import webvtt
 
-from audionews.assemble import ChapterTime, SegmentTime, Timeline
-from audionews.script import Chapter, Role, Script, Segment
-from audionews.sidefiles import chapters_json, cues, subrip
-from audionews.sidefiles import webvtt as to_vtt
+from audionews.audio.assemble import ChapterTime, SegmentTime, Timeline
+from audionews.outputs.sidefiles import chapters_json, cues, subrip
+from audionews.outputs.sidefiles import webvtt as to_vtt
+from audionews.text.script import Chapter, Role, Script, Segment
 
 LONG = (
     "The committee voted by seven to two to approve the budget for dredging the inner basin, "

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from audionews.audio.voices import load_profile
 from audionews.errors import LexiconError
-from audionews.speech import Normaliser
-from audionews.speech.lexicon import Entry, Lexicon, load_lexicon
-from audionews.voices import load_profile
+from audionews.text.speech import Normaliser
+from audionews.text.speech.lexicon import Entry, Lexicon, load_lexicon
 
 NO_LEXICON = Lexicon()
 

@@ -6,9 +6,9 @@ import array
 
 import pytest
 
-from audionews.script import Role
-from audionews.synth import SAMPLE_RATE, Pyttsx3Engine, Utterance
-from audionews.voices import Voice, load_profile
+from audionews.audio.synth import SAMPLE_RATE, Pyttsx3Engine, Utterance
+from audionews.audio.voices import Voice, load_profile
+from audionews.text.script import Role
 
 pytestmark = pytest.mark.e2e
 

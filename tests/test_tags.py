@@ -10,7 +10,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from audionews.errors import EpisodeError
-from audionews.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.outputs.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
 from conftest import ffprobe
 
 

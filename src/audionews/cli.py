@@ -15,7 +15,7 @@ import click
 from audionews import __version__
 from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
-from audionews.script import QuoteStyle
+from audionews.text.script import QuoteStyle
 
 F = Callable[..., Any]
 
@@ -231,7 +231,7 @@ def build(
     )
     with library_errors():
         if feed_dir is not None:
-            from audionews.feed import EPISODES, load_show
+            from audionews.outputs.feed import EPISODES, load_show
 
             load_show(feed_dir)  # a missing or broken feed is found before any work
             out_dir = feed_dir / EPISODES
@@ -243,7 +243,7 @@ def build(
                 return
         episode = build_episode(article, out_dir, options, progress=_progress_printer())
         if feed_dir is not None:
-            from audionews.feed import add_episode
+            from audionews.outputs.feed import add_episode
 
             added = add_episode(feed_dir, episode.mp3)
     for notice in episode.notices:
@@ -272,7 +272,7 @@ def build(
 @output_options
 def chapters(episode: Path, as_json: bool) -> None:
     """List the chapters of EPISODE, any MP3 with ID3 chapters."""
-    from audionews.tags import read_chapters
+    from audionews.outputs.tags import read_chapters
 
     with library_errors():
         marks = read_chapters(episode)
@@ -308,10 +308,10 @@ def script(
     as_json: bool,
 ) -> None:
     """Show the spoken script of ARTICLE, without synthesis."""
+    from audionews.audio.voices import load_profile
     from audionews.ingest import read_article
-    from audionews.script import make_script
-    from audionews.speech import default_lexicon, load_lexicon, speakable_script
-    from audionews.voices import load_profile
+    from audionews.text.script import make_script
+    from audionews.text.speech import default_lexicon, load_lexicon, speakable_script
 
     with library_errors():
         profile = load_profile(voices, check_installed=False)
@@ -344,7 +344,7 @@ def script(
 @output_options
 def voices(as_json: bool) -> None:
     """List the installed espeak-ng voices and the voice profiles."""
-    from audionews.voices import ROLE_TABLES, list_profiles, listed_voices
+    from audionews.audio.voices import ROLE_TABLES, list_profiles, listed_voices
 
     with library_errors():
         installed = listed_voices()
@@ -416,7 +416,7 @@ def clip(
     as_json: bool,
 ) -> None:
     """Cut chapters of EPISODE (any MP3 with ID3 chapters) into tagged clips."""
-    from audionews.clips import clip_paths, cut, open_episode, safe_name, select
+    from audionews.outputs.clips import clip_paths, cut, open_episode, safe_name, select
 
     if bool(chapter) == all_chapters:
         raise click.UsageError("give either --chapter N|TITLE or --all")
@@ -499,10 +499,10 @@ def batch(
     """Build many articles (files, folders, globs) into episodes, side by side."""
     import time
 
+    from audionews.audio.voices import load_profile
     from audionews.batch import expand_inputs, run_batch
     from audionews.episode import Rate
     from audionews.presets import resolve_preset
-    from audionews.voices import load_profile
 
     with library_errors():
         options = _build_options(
@@ -669,7 +669,7 @@ def feed_init(
     image: Path | None,
 ) -> None:
     """Create a feed in FOLDER."""
-    from audionews.feed import Show, init_feed
+    from audionews.outputs.feed import Show, init_feed
 
     show = Show(
         title=title,
@@ -691,7 +691,7 @@ def feed_init(
 @click.argument("episode", type=click.Path(path_type=Path, dir_okay=False))
 def feed_add(folder: Path, episode: Path) -> None:
     """Add EPISODE (and its side files) to the feed in FOLDER; re-adding replaces it."""
-    from audionews.feed import add_episode
+    from audionews.outputs.feed import add_episode
 
     with library_errors():
         added = add_episode(folder, episode)
@@ -703,7 +703,7 @@ def feed_add(folder: Path, episode: Path) -> None:
 @output_options
 def feed_list(folder: Path, as_json: bool) -> None:
     """List the episodes of the feed in FOLDER, newest first."""
-    from audionews.feed import feed_summary, load_show
+    from audionews.outputs.feed import feed_summary, load_show
 
     with library_errors():
         load_show(folder)
@@ -720,7 +720,7 @@ def feed_list(folder: Path, as_json: bool) -> None:
 @click.argument("guid")
 def feed_remove(folder: Path, guid: str) -> None:
     """Remove the episode GUID (and its files) from the feed in FOLDER."""
-    from audionews.feed import remove_episode
+    from audionews.outputs.feed import remove_episode
 
     with library_errors():
         removed = remove_episode(folder, guid)

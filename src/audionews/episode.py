@@ -11,29 +11,16 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audionews import __version__, sidefiles
+from audionews import __version__, data
 from audionews.article import Article, Paragraph
-from audionews.assemble import Track, assemble
-from audionews.cache import CachedEngine, SegmentCache
-from audionews.clips import ClipSource, clip_tags, safe_name
-from audionews.dates import parse_date
-from audionews.encode import Measurement, encode_mp3, measure
-from audionews.errors import AudionewsError, OptionError, OutputError, SegmentSynthesisError
-from audionews.feed import episode_guid
-from audionews.files import atomic_files
-from audionews.ingest import ArticleFormat, read_article
-from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
-from audionews.script import QuoteStyle, Role, Script, make_script
-from audionews.sentences import split_sentences
-from audionews.speech import default_lexicon, load_lexicon, speakable_script
-from audionews.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
-from audionews.tags import ChapterMark, EpisodeTags, read_tags, write_tags
-from audionews.tools import require_espeak, require_ffmpeg
-from audionews.voices import (
+from audionews.audio.assemble import Track, assemble
+from audionews.audio.cache import CachedEngine, SegmentCache
+from audionews.audio.encode import Measurement, encode_mp3, measure
+from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
+from audionews.audio.voices import (
     DEFAULT_PROFILE,
     ROLE_TABLES,
     VoiceProfile,
@@ -41,12 +28,25 @@ from audionews.voices import (
     find_profile,
     load_profile,
 )
+from audionews.dates import parse_date
+from audionews.errors import AudionewsError, OptionError, OutputError, SegmentSynthesisError
+from audionews.files import atomic_files
+from audionews.ingest import ArticleFormat, read_article
+from audionews.outputs import sidefiles
+from audionews.outputs.clips import ClipSource, clip_tags, safe_name
+from audionews.outputs.feed import episode_guid
+from audionews.outputs.tags import ChapterMark, EpisodeTags, read_tags, write_tags
+from audionews.presets import DEFAULT_PRESET, Preset, resolve_preset
+from audionews.text.script import QuoteStyle, Role, Script, make_script
+from audionews.text.sentences import split_sentences
+from audionews.text.speech import default_lexicon, load_lexicon, speakable_script
+from audionews.tools import require_espeak, require_ffmpeg
 
 DEFAULT_SHOW = "audionews"
 SLUG_MAX = 80
 
 if TYPE_CHECKING:
-    from audionews import loudness
+    from audionews.audio import loudness
 
 Progress = Callable[[str, int, int], None]
 
@@ -202,13 +202,13 @@ def build(
 
     # Loudness needs scipy, slow to import (half a second): import it while espeak-ng speaks.
     warm = threading.Thread(
-        target=importlib.import_module, args=("audionews.loudness",), daemon=True
+        target=importlib.import_module, args=("audionews.audio.loudness",), daemon=True
     )
     warm.start()
     audio = _synthesize(script, profile, engine, progress)
     lap("synthesis")
     warm.join()
-    from audionews.loudness import normalise
+    from audionews.audio.loudness import normalise
 
     track = assemble(script, audio)
     del audio
@@ -329,7 +329,7 @@ def build_key(article_path: Path, options: BuildOptions) -> str:
     add("version", __version__.encode())
     add("article", _bytes(article_path))
     add("profile", _bytes(find_profile(options.voices)))
-    add("lexicon", (resources.files("audionews.speech") / "lexicon.toml").read_bytes())
+    add("lexicon", data.LEXICON.read_bytes())
     if options.lexicon is not None:
         add("user lexicon", _bytes(options.lexicon))
     relevant = {

@@ -23,9 +23,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from audionews import data
 from audionews.errors import LexiconError
 
 
@@ -133,5 +133,5 @@ def load_lexicon(path: Path) -> Lexicon:
 
 def default_lexicon() -> Lexicon:
     """The lexicon shipped with audionews."""
-    text = resources.files("audionews.speech").joinpath("lexicon.toml").read_text("utf-8")
+    text = data.LEXICON.read_text("utf-8")
     return parse_lexicon(tomllib.loads(text), "built-in lexicon")

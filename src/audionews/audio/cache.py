@@ -24,7 +24,7 @@ from dataclasses import astuple
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from audionews.synth import Progress, SpeechEngine, Utterance
+from audionews.audio.synth import Progress, SpeechEngine, Utterance
 
 MAGIC = b"ANSEG1\n"
 DIGEST = 32

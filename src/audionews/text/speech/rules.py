@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from num2words import num2words
 
-from audionews.speech import common
+from audionews.text.speech import common
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import json
 import textwrap
 from dataclasses import dataclass
 
-from audionews.assemble import Timeline
-from audionews.script import Role, Script
+from audionews.audio.assemble import Timeline
+from audionews.text.script import Role, Script
 
 VTT_LINE = 65
 SRT_LINE = 42

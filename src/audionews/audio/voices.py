@@ -1,6 +1,7 @@
 """Voice profiles: which espeak-ng voice speaks each role, how fast, and the pauses between.
 
-A profile is a TOML file in the project's ``voices/`` folder (or any path)::
+A profile is a TOML file: a built-in one (``audionews/data/voices/``), one in a ``voices/``
+folder of the current directory or ``AUDIONEWS_VOICES``, or any path::
 
     description = "US English narrator, female quote voice, British announcer"
 
@@ -34,9 +35,10 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from audionews import data
 from audionews.errors import ToolMissingError, VoiceProfileError
-from audionews.script import Pauses, Role
-from audionews.speech.lexicon import Lexicon, parse_lexicon
+from audionews.text.script import Pauses, Role
+from audionews.text.speech.lexicon import Lexicon, parse_lexicon
 
 DEFAULT_PROFILE = "default"
 ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
@@ -115,8 +117,8 @@ def profile_folders() -> list[Path]:
     if env := os.environ.get("AUDIONEWS_VOICES"):
         folders.append(Path(env))
     folders.append(Path.cwd() / "voices")
-    # The project's own voices/ folder, beside src/ in a checkout or an editable install.
-    folders.append(Path(__file__).resolve().parents[2] / "voices")
+    # The built-in profiles, shipped inside the package (found in a wheel install too).
+    folders.append(data.VOICES)
     return folders
 
 

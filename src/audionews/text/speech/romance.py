@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from audionews.speech.rules import Currency, LanguageRules
+from audionews.text.speech.rules import Currency, LanguageRules
 
 
 def _symbols(and_word: str, percent_word: str, plus_word: str) -> dict[str, str]:

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from audionews.audio.voices import Voice
 from audionews.errors import SynthesisError
-from audionews.voices import Voice
 
 SAMPLE_RATE = 22050  # pyttsx3's espeak driver hard-codes its WAV header to 22,050 Hz mono 16-bit
 SAMPLE_WIDTH = 2

@@ -36,7 +36,7 @@ from mutagen.mp3 import MP3
 
 from audionews.errors import EpisodeError, FeedError
 from audionews.files import atomic_files
-from audionews.tags import read_tags
+from audionews.outputs.tags import read_tags
 from audionews.tools import run_ffmpeg
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"

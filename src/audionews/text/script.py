@@ -23,8 +23,8 @@ from audionews.article import (
     Quotation,
     Table,
 )
-from audionews.quotes import QuoteState, Run, split_quotes
-from audionews.sentences import split_sentences
+from audionews.text.quotes import QuoteState, Run, split_quotes
+from audionews.text.sentences import split_sentences
 
 
 class Role(enum.Enum):

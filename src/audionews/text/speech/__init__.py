@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from audionews.script import Script
-from audionews.speech.english import English
-from audionews.speech.lexicon import Lexicon, default_lexicon, load_lexicon, parse_lexicon
-from audionews.speech.romance import French, Portuguese, Spanish
-from audionews.speech.rules import LanguageRules
+from audionews.text.script import Script
+from audionews.text.speech.english import English
+from audionews.text.speech.lexicon import Lexicon, default_lexicon, load_lexicon, parse_lexicon
+from audionews.text.speech.romance import French, Portuguese, Spanish
+from audionews.text.speech.rules import LanguageRules
 
 
 def rules_for(language: str) -> LanguageRules:

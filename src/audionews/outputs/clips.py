@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
-from audionews.encode import encode_mp3, mp3_output
+from audionews.audio.encode import encode_mp3, mp3_output
 from audionews.errors import EpisodeError, OptionError
 from audionews.files import atomic_files
-from audionews.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.outputs.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
 from audionews.tools import require_ffmpeg, run_ffmpeg
 
 NAME_MAX = 60

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audionews.script import Script
-from audionews.synth import SAMPLE_RATE, SAMPLE_WIDTH
+from audionews.audio.synth import SAMPLE_RATE, SAMPLE_WIDTH
+from audionews.text.script import Script
 
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 6

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from audionews.speech.rules import Currency, LanguageRules
+from audionews.text.speech.rules import Currency, LanguageRules
 
 MONTHS = (
     "January February March April May June July August September October November December"

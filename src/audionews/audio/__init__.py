@@ -1,0 +1,1 @@
+"""Script -> sound: voices, synthesis and its cache, assembly, loudness, encoding."""

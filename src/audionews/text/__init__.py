@@ -1,0 +1,1 @@
+"""Article -> Script -> speakable text: what is said, decided before any sound."""
