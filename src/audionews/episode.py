@@ -408,12 +408,15 @@ def _episode_tags(
         title=article.title,
         show=options.show,
         artist=article.byline,
-        date=parse_date(article.date),
+        date=parse_date(article.date, article.language),
         language=article.language,
         description=description,
         transcript=script.transcript(),
         extra=(
-            ("audionews:guid", episode_guid(article.title, parse_date(article.date))),
+            (
+                "audionews:guid",
+                episode_guid(article.title, parse_date(article.date, article.language)),
+            ),
             ("audionews:build_key", build_key),
             ("audionews:preset", preset.name),
             ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),

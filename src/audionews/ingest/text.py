@@ -23,28 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audionews.article import Article, Block, Heading, ListBlock, Paragraph, Quotation
+from audionews.dates import date_line
 from audionews.errors import ArticleError
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,3}[.)])\s+(?=\S)")
 _ORDERED = re.compile(r"^\s*\d{1,3}[.)]\s")
 _BYLINE = re.compile(r"^(?:written\s+)?by\s+(?P<name>[^\W\d_][\w.’'\- ,&]*)$", re.I)
-_MONTHS = (
-    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-_TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?"
-_DATE = re.compile(
-    r"^(?:(?P<label>published|posted|updated|last updated|first published)(?:\s+on)?:?\s+)?"
-    + _WEEKDAY
-    + r"(?P<date>"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\.?,?\s+\d{{4}}"
-    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    r"|\d{4}-\d{2}-\d{2}"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}"
-    r")" + _TIME + r"\.?$",
-    re.I,
-)
 # "KYIV, Ukraine (Reuters) —" on a line of its own: where the story was filed from.
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z'.\- ]{1,40}(?:,\s*[\w .'\-]+)?(?:\s*\([^)]{1,40}\))?)\s*[—–-]+$"
@@ -111,8 +95,8 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
         if dateline is None and (match := _DATELINE.match(line)) and _near_top(blocks):
             dateline = match.group("place").strip()
             continue
-        if date is None and (match := _DATE.match(line)) and _near_top(blocks):
-            date = match.group("date")
+        if date is None and (written := date_line(line)) and _near_top(blocks):
+            date = written
             continue
         if (lone := _LONE_ATTRIBUTION.match(line)) and blocks and _fully_quoted(blocks[-1]):
             previous = blocks.pop()

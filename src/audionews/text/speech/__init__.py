@@ -21,7 +21,7 @@ def rules_for(language: str) -> LanguageRules:
     tag = (language or "en").lower()
     base = tag.split("-")[0]
     if base == "en":
-        return English(month_first=tag in {"en-us", "en-ph"})
+        return English(locale=tag)
     if base == "fr":
         return French()
     if base == "es":

@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from audionews.dates import MONTH_NAMES, WrittenDate, replace_dates
 from audionews.text.speech.rules import Currency, LanguageRules
-
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-_MONTH_INDEX = {name.lower(): number for number, name in enumerate(MONTHS, start=1)}
-_MONTH_INDEX.update({name[:3].lower(): number for number, name in enumerate(MONTHS, start=1)})
-_MONTH_INDEX["sept"] = 9
-_MONTH_WORDS = "|".join(sorted(_MONTH_INDEX, key=len, reverse=True))
 
 _FRACTIONS = {
     "½": "one half",
@@ -72,7 +65,8 @@ _ABBREVIATIONS = [
 class English(LanguageRules):
     code: str = "en"
     num2words_lang: str | None = "en"
-    month_first: bool = False  # US usage for 3/10/2026
+    # The article's own language tag: it decides how 3/10/2026 is read (dates.month_first).
+    locale: str = "en"
     url_words: dict[str, str] = field(
         default_factory=lambda: {
             ".": "dot",
@@ -218,43 +212,15 @@ class English(LanguageRules):
         return self.cardinal(value)
 
     def dates(self, text: str) -> str:
-        def day_month_year(match: re.Match[str]) -> str:
-            day, month, year = int(match["d"]), _MONTH_INDEX[match["m"].lower()], match["y"]
-            said = f"the {self.ordinal(day)} of {MONTHS[month - 1]}"
-            return f"{said} {self.year(int(year))}" if year else said
+        def say(date: WrittenDate) -> str:
+            month = MONTH_NAMES[date.month - 1]
+            if date.style == "mdy":
+                said = f"{month} {self.ordinal(date.day)}"
+                return f"{said}, {self.year(date.year)}" if date.year else said
+            said = f"the {self.ordinal(date.day)} of {month}"
+            return f"{said} {self.year(date.year)}" if date.year else said
 
-        def month_day_year(match: re.Match[str]) -> str:
-            month, day, year = _MONTH_INDEX[match["m"].lower()], int(match["d"]), match["y"]
-            said = f"{MONTHS[month - 1]} {self.ordinal(day)}"
-            return f"{said}, {self.year(int(year))}" if year else said
-
-        def iso(match: re.Match[str]) -> str:
-            year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
-            if not (1 <= month <= 12 and 1 <= day <= 31):
-                return match.group(0)
-            return f"the {self.ordinal(day)} of {MONTHS[month - 1]} {self.year(year)}"
-
-        def numeric(match: re.Match[str]) -> str:
-            first, second, year = int(match["a"]), int(match["b"]), int(match["y"])
-            day, month = (second, first) if self.month_first else (first, second)
-            if not (1 <= month <= 12 and 1 <= day <= 31):
-                return match.group(0)
-            return f"the {self.ordinal(day)} of {MONTHS[month - 1]} {self.year(year)}"
-
-        text = re.sub(
-            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_WORDS})\.?(?:,?\s+(?P<y>\d{{4}}))?\b",
-            day_month_year,
-            text,
-            flags=re.I,
-        )
-        text = re.sub(
-            rf"\b(?P<m>{_MONTH_WORDS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?",
-            month_day_year,
-            text,
-            flags=re.I,
-        )
-        text = re.sub(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b", iso, text)
-        return re.sub(r"\b(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})\b", numeric, text)
+        return replace_dates(text, self.locale, say)
 
     def times(self, text: str) -> str:
         def clock(hours: int, minutes: int) -> str:
