@@ -1,30 +1,68 @@
-"""The external programs audionews needs, found up front, and the one way they are called."""
+"""The external programs audionews runs (ffmpeg, espeak-ng): found up front, and started only
+here, each failure turned into the error its caller names.
+
+- Arguments are a list, never a shell line, so nothing from an article (a title, a file name)
+  can be read as a command.
+- A program that is missing is a ``ToolMissingError`` naming the package to install; one that
+  cannot be started, times out or fails is the program's own error (``EncodingError`` for
+  ffmpeg, ``SynthesisError`` for espeak-ng) with the last line it logged.
+- Ctrl-C or SIGTERM while a program starts is held until it has started, then stops it: no
+  program is ever left running (and writing an output file) after audionews has stopped.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import shutil
+import signal
 import subprocess
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from audionews.errors import EncodingError, ToolMissingError
+from audionews.errors import AudionewsError, EncodingError, SynthesisError, ToolMissingError
 
 ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "libespeak-ng.1.dylib", "libespeak.so.1")
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
+@dataclass(frozen=True)
+class Program:
+    """An external program: its name, the Debian package that has it, the error it raises."""
+
+    name: str
+    package: str
+    error: type[AudionewsError]
+
+
+FFMPEG = Program("ffmpeg", "ffmpeg", EncodingError)
+ESPEAK = Program("espeak-ng", "espeak-ng", SynthesisError)
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a program that succeeded left: its standard output and its log (stderr)."""
+
+    stdout: bytes
+    log: str
+
+
+def require(program: Program) -> str:
+    """The path of ``program``, or ToolMissingError naming the package that provides it."""
+    path = shutil.which(program.name)
+    if path is None:
+        raise ToolMissingError(program.name, program.package)
+    return path
 
 
 def require_ffmpeg() -> str:
-    """The path of ffmpeg, or ToolMissingError naming the package that provides it."""
-    path = shutil.which("ffmpeg")
-    if path is None:
-        raise ToolMissingError("ffmpeg", "ffmpeg")
-    return path
+    return require(FFMPEG)
 
 
 def require_espeak() -> None:
     """Check that espeak-ng, the program and the library pyttsx3 loads, is installed."""
-    if shutil.which("espeak-ng") is None:
-        raise ToolMissingError("espeak-ng", "espeak-ng")
+    require(ESPEAK)
     for name in ESPEAK_LIBRARIES:
         try:
             ctypes.CDLL(name)
@@ -34,78 +72,138 @@ def require_espeak() -> None:
     raise ToolMissingError("the espeak-ng library", "libespeak-ng1")
 
 
-def run_ffmpeg(
-    arguments: Sequence[str], *, stdin: bytes | None = None, log_level: str = "error"
-) -> str:
-    """Run ffmpeg with ``arguments``; return what it logged, or raise EncodingError.
-
-    Arguments are passed as a list, never through a shell, so nothing from an article (a
-    title in metadata, a file name) can be read as a command.
-    """
-    command = [
-        require_ffmpeg(),
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        log_level,
-        *arguments,
-    ]
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait while a process starts, so it is never started unowned."""
     try:
-        result = subprocess.run(command, input=stdin, capture_output=True, check=False)
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    except (AttributeError, OSError, ValueError):  # no sigmask on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start(program: Program, command: list[str], **popen: object) -> subprocess.Popen[bytes]:
+    """Start ``command``; the caller holds stops (``_stops_held``) until it owns the process."""
+    try:
+        return subprocess.Popen(command, **popen)  # type: ignore[call-overload, no-any-return]
     except OSError as exc:
-        raise EncodingError(f"ffmpeg could not be started: {exc}") from None
-    log = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0:
-        lines = [line for line in log.strip().splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit status {result.returncode}"
-        raise EncodingError(f"ffmpeg failed: {last}")
-    return log
+        raise program.error(f"{program.name} could not be started: {exc}") from None
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.kill()
+    process.wait()
+
+
+def _failure(program: Program, returncode: int, log: str, doing: str) -> AudionewsError:
+    lines = [line for line in log.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else f"exit status {returncode}"
+    return program.error(f"{program.name} failed{f' to {doing}' if doing else ''}: {last}")
+
+
+def run(
+    program: Program,
+    arguments: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float | None = None,
+    doing: str = "",
+) -> Completed:
+    """Run ``program`` to the end; its output, or its error. ``doing`` names the task in the
+    message ("decode episode.mp3")."""
+    command = [require(program), *arguments]
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        with _stops_held():
+            process = _start(
+                program,
+                command,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        try:
+            out, err = process.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise program.error(f"{program.name} took more than {timeout:g} s") from None
+    except BaseException:
+        if process is not None and process.poll() is None:
+            _stop(process)
+        raise
+    log = err.decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise _failure(program, process.returncode, log, doing)
+    return Completed(out, log)
+
+
+def stream(program: Program, arguments: Sequence[str], chunks: Iterable[bytes]) -> None:
+    """Run ``program``, writing ``chunks`` to its standard input as they are produced.
+
+    The program is stopped if the chunks cannot be produced or the build is interrupted.
+    """
+    command = [require(program), *arguments]
+    process: subprocess.Popen[bytes] | None = None
+    errors: list[bytes] = []
+    reader: threading.Thread | None = None
+    try:
+        with _stops_held():
+            process = _start(
+                program,
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        assert process.stdin is not None and process.stderr is not None
+        stderr = process.stderr
+        reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+        reader.start()
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # the program stopped reading: its exit status and message say why
+        returncode = process.wait()
+    except BaseException:
+        if process is not None and process.poll() is None:
+            _stop(process)
+        raise
+    finally:
+        if reader is not None:
+            reader.join()
+        if process is not None and process.stderr is not None:
+            process.stderr.close()
+    if returncode != 0:
+        raise _failure(program, returncode, b"".join(errors).decode("utf-8", "replace"), "")
+
+
+def ffmpeg_arguments(arguments: Sequence[str], log_level: str = "error") -> list[str]:
+    """ffmpeg's quiet, non-interactive flags before ``arguments``."""
+    return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", log_level, *arguments]
+
+
+def run_ffmpeg(
+    arguments: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    log_level: str = "error",
+    doing: str = "",
+) -> Completed:
+    """Run ffmpeg to the end: EncodingError if it fails."""
+    return run(FFMPEG, ffmpeg_arguments(arguments, log_level), stdin=stdin, doing=doing)
 
 
 def stream_ffmpeg(arguments: Sequence[str], chunks: Iterable[bytes]) -> None:
-    """Run ffmpeg with ``arguments``, writing ``chunks`` to its standard input as they come.
+    """Run ffmpeg reading ``chunks`` on its standard input: EncodingError if it fails."""
+    stream(FFMPEG, ffmpeg_arguments(arguments), chunks)
 
-    EncodingError if it fails; ffmpeg is stopped if the chunks cannot be produced.
-    """
-    command = [
-        require_ffmpeg(),
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "error",
-        *arguments,
-    ]
-    try:
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-    except OSError as exc:
-        raise EncodingError(f"ffmpeg could not be started: {exc}") from None
-    assert process.stdin is not None and process.stderr is not None
-    errors: list[bytes] = []
-    reader = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
-    reader.start()
-    try:
-        for chunk in chunks:
-            process.stdin.write(chunk)
-        process.stdin.close()
-    except BrokenPipeError:
-        pass  # ffmpeg stopped reading: its exit status and message say why
-    except BaseException:
-        process.kill()
-        process.wait()
-        reader.join()
-        process.stderr.close()
-        raise
-    returncode = process.wait()
-    reader.join()
-    process.stderr.close()
-    if returncode != 0:
-        lines = [
-            line
-            for line in b"".join(errors).decode("utf-8", "replace").splitlines()
-            if line.strip()
-        ]
-        raise EncodingError(f"ffmpeg failed: {lines[-1] if lines else f'exit status {returncode}'}")
+
+def run_espeak(arguments: Sequence[str], *, timeout: float = 30) -> Completed:
+    """Run the espeak-ng program: SynthesisError if it fails, ToolMissingError if absent."""
+    return run(ESPEAK, arguments, timeout=timeout)

@@ -25,6 +25,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
+from audionews.errors import AudionewsError
+from audionews.tools import run_espeak
 
 MAGIC = b"ANSEG1\n"
 DIGEST = 32
@@ -50,15 +52,11 @@ def engine_version(engine: SpeechEngine) -> str:
 
 
 def _espeak_version() -> str:
-    import subprocess
-
     try:
-        result = subprocess.run(
-            ["espeak-ng", "--version"], capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        listed = run_espeak(["--version"], timeout=10).stdout.decode("utf-8", "replace")
+    except AudionewsError:
         return "espeak-ng-unknown"
-    return " ".join(result.stdout.split()[:3]) or "espeak-ng-unknown"
+    return " ".join(listed.split()[:3]) or "espeak-ng-unknown"
 
 
 class SegmentCache:

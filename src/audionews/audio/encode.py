@@ -98,7 +98,8 @@ def measure(path: Path) -> Measurement:
     log = run_ffmpeg(
         ["-i", str(path), "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
         log_level="info",
-    )
+        doing=f"measure {path.name}",
+    ).log
     summary = log[log.rfind("Summary:") :]
     loudness, peak = _INTEGRATED.search(summary), _TRUE_PEAK.search(summary)
     if not loudness or not peak:

@@ -25,7 +25,6 @@ import functools
 import multiprocessing
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import wave
@@ -35,7 +34,8 @@ from pathlib import Path
 from typing import Protocol
 
 from audionews.audio.voices import Voice
-from audionews.errors import SynthesisError
+from audionews.errors import AudionewsError, SynthesisError
+from audionews.tools import run_espeak
 
 SAMPLE_RATE = 22050  # pyttsx3's espeak driver hard-codes its WAV header to 22,050 Hz mono 16-bit
 SAMPLE_WIDTH = 2
@@ -162,9 +162,8 @@ def reference_seconds(voice: Voice) -> float | None:
     """
     with tempfile.NamedTemporaryFile(suffix=".wav") as handle:
         try:
-            subprocess.run(
+            run_espeak(
                 [
-                    "espeak-ng",
                     "-v",
                     voice.voice,
                     "-s",
@@ -177,14 +176,11 @@ def reference_seconds(voice: Voice) -> float | None:
                     handle.name,
                     "--",
                     CALIBRATION,
-                ],
-                capture_output=True,
-                timeout=30,
-                check=True,
+                ]
             )
             with wave.open(handle.name, "rb") as wav:
                 return wav.getnframes() / wav.getframerate()
-        except (OSError, subprocess.SubprocessError, wave.Error, EOFError):
+        except (AudionewsError, wave.Error, EOFError):
             return None
 
 

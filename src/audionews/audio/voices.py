@@ -30,15 +30,15 @@ import difflib
 import functools
 import os
 import re
-import subprocess
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from audionews import data
-from audionews.errors import ToolMissingError, VoiceProfileError
+from audionews.errors import SynthesisError, VoiceProfileError
 from audionews.text.script import Pauses, Role
 from audionews.text.speech.lexicon import Lexicon, parse_lexicon
+from audionews.tools import run_espeak
 
 DEFAULT_PROFILE = "default"
 ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
@@ -243,14 +243,9 @@ def installed_voices() -> InstalledVoices:
 
 def _espeak_listing(flag: str) -> str:
     try:
-        result = subprocess.run(
-            ["espeak-ng", flag], capture_output=True, text=True, check=True, timeout=30
-        )
-    except FileNotFoundError:
-        raise ToolMissingError("espeak-ng", "espeak-ng") from None
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        return run_espeak([flag]).stdout.decode("utf-8", "replace")
+    except SynthesisError as exc:
         raise VoiceProfileError(f"espeak-ng could not list its voices ({exc})") from None
-    return result.stdout
 
 
 def _voice_names(listing: str, *, variants: bool = False) -> list[str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ from audionews.audio.encode import encode_mp3, mp3_output
 from audionews.errors import EpisodeError, OptionError
 from audionews.files import atomic_files
 from audionews.outputs.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
-from audionews.tools import require_ffmpeg, run_ffmpeg
+from audionews.tools import run_ffmpeg
 
 NAME_MAX = 60
 
@@ -116,21 +115,12 @@ def _clock(ms: int) -> str:
 
 
 def decode(path: Path, sample_rate: int) -> np.ndarray:
-    """The whole file as float mono samples at ``sample_rate``."""
-    raw = _ffmpeg_stdout(["-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"])
+    """The whole file as float mono samples at ``sample_rate``; EncodingError if it cannot be."""
+    raw = run_ffmpeg(
+        ["-i", str(path), "-f", "f32le", "-ac", "1", "-ar", str(sample_rate), "-"],
+        doing=f"decode {path}",
+    ).stdout
     return np.frombuffer(raw, dtype="<f4")
-
-
-def _ffmpeg_stdout(arguments: Sequence[str]) -> bytes:
-    result = subprocess.run(
-        [require_ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *arguments],
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise EpisodeError(arguments[1], message[-1] if message else "ffmpeg could not decode it")
-    return result.stdout
 
 
 def copy_frames(source: Path, start_ms: int, end_ms: int, path: Path) -> None:
