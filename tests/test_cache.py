@@ -12,7 +12,8 @@ import pytest
 from audionews.audio.cache import CachedEngine, SegmentCache
 from audionews.audio.synth import Pyttsx3Engine, Utterance
 from audionews.audio.voices import Voice
-from audionews.episode import BuildOptions, build
+from audionews.options import BuildOptions
+from audionews.pipeline import make as build
 from conftest import EXAMPLES
 
 VOICE = Voice("en-us", 175, 50, 1.0)

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from audionews import __version__
 from audionews.cli import main
-from audionews.episode import BuildOptions, build
 from audionews.errors import SynthesisError
+from audionews.options import BuildOptions
+from audionews.pipeline import make as build
 from conftest import audio_cli, ffprobe
 
 SEED_TITLES = [

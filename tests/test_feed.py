@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from audionews.cli import main
 from audionews.errors import FeedError
 from audionews.outputs.feed import Show, add_episode, episodes, init_feed, remove_episode
-from audionews.outputs.tags import ChapterMark, EpisodeTags, write_tags
+from audionews.outputs.tags import EpisodeTags, write_tags
+from audionews.timeline import Chapter
 from conftest import EXAMPLES, SEED, audio_cli, ffprobe
 
 BASE = "https://example.org/harbour"
@@ -57,7 +58,7 @@ def tone(path: Path, title: str, date: dt.date | None = None, seconds: int = 3) 
         EpisodeTags(
             title=title, show="Test", date=date, artist="Desk", description=f"About {title}"
         ),
-        [ChapterMark("Only", 0, seconds * 1000)],
+        [Chapter("Only", 0, seconds * 1000)],
     )
     return path
 

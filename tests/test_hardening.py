@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audionews.episode import BuildOptions, build
 from audionews.errors import AudionewsError, OutputError
 from audionews.ingest import read_article
 from audionews.ingest.html import parse_html
 from audionews.ingest.markdown import parse_markdown
 from audionews.ingest.text import parse_text
+from audionews.options import BuildOptions
+from audionews.pipeline import make as build
 from audionews.text.script import make_script
 from audionews.text.speech import speakable_script
 from conftest import EXAMPLES, audio_cli, ffprobe

@@ -9,10 +9,10 @@ import json
 import srt
 import webvtt
 
-from audionews.audio.assemble import ChapterTime, SegmentTime, Timeline
 from audionews.outputs.sidefiles import chapters_json, cues, subrip
 from audionews.outputs.sidefiles import webvtt as to_vtt
-from audionews.text.script import Chapter, Role, Script, Segment
+from audionews.text.script import Role, Script, ScriptChapter, Segment
+from audionews.timeline import Chapter, SegmentTime, Timeline
 
 LONG = (
     "The committee voted by seven to two to approve the budget for dredging the inner basin, "
@@ -21,8 +21,8 @@ LONG = (
 SCRIPT = Script(
     title="Harbour <Budget>",
     chapters=(
-        Chapter("Harbour <Budget>", (Segment(Role.ANNOUNCEMENT, "Rates & <fees>.", 500),)),
-        Chapter(
+        ScriptChapter("Harbour <Budget>", (Segment(Role.ANNOUNCEMENT, "Rates & <fees>.", 500),)),
+        ScriptChapter(
             "Vote",
             (
                 Segment(Role.NARRATION, LONG, 300),
@@ -39,7 +39,7 @@ TIMELINE = Timeline(
         SegmentTime(1, 1, 12300, 14000),
         SegmentTime(1, 2, 14000, 14000),  # nothing audible: no cue
     ),
-    chapters=(ChapterTime("Harbour <Budget>", 0, 2000), ChapterTime("Vote", 2000, 14500)),
+    chapters=(Chapter("Harbour <Budget>", 0, 2000), Chapter("Vote", 2000, 14500)),
     duration_ms=14500,
 )
 

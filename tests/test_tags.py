@@ -10,7 +10,8 @@ import pytest
 from mutagen.id3 import ID3
 
 from audionews.errors import EpisodeError
-from audionews.outputs.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.outputs.tags import EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.timeline import Chapter
 from conftest import ffprobe
 
 
@@ -43,10 +44,10 @@ def silent_mp3(tmp_path: Path) -> Path:
 
 # Titles of falling then rising length: mutagen's own order (by frame size) is not time order.
 CHAPTERS = [
-    ChapterMark("A much longer opening chapter title than the rest", 0, 1500),
-    ChapterMark("Mid", 1500, 3000),
-    ChapterMark("Medium length title", 3000, 4500),
-    ChapterMark("X", 4500, 6000),
+    Chapter("A much longer opening chapter title than the rest", 0, 1500),
+    Chapter("Mid", 1500, 3000),
+    Chapter("Medium length title", 3000, 4500),
+    Chapter("X", 4500, 6000),
 ]
 
 

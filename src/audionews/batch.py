@@ -8,6 +8,7 @@ reported with its reason and the others go on.
 
 from __future__ import annotations
 
+import enum
 import glob
 import os
 import time
@@ -16,11 +17,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audionews.episode import BuildOptions, build, slugify, up_to_date
+from audionews.audio.voices import load_profile
 from audionews.errors import AudionewsError
-from audionews.ingest import read_article
+from audionews.options import BuildOptions
+from audionews.pipeline import Prepared, build, prepare, ready, up_to_date
+from audionews.presets import resolve_preset
+from audionews.tools import require_espeak, require_ffmpeg
 
 ARTICLE_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
+
+
+class BatchStatus(enum.StrEnum):
+    """What happened to one article of a batch."""
+
+    BUILT = "built"
+    SKIPPED = "skipped"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -28,12 +40,24 @@ class BatchResult:
     """What happened to one article."""
 
     article: Path
-    status: str  # "built", "skipped" or "failed"
+    status: BatchStatus
     mp3: Path | None = None
     duration_s: float = 0.0
     chapters: int = 0
     seconds: float = 0.0
     error: str | None = None
+
+    def summary(self) -> dict[str, object]:
+        """The object ``batch --json`` prints for this article."""
+        return {
+            "article": str(self.article),
+            "status": self.status.value,
+            "mp3": str(self.mp3) if self.mp3 else None,
+            "duration_s": round(self.duration_s, 3),
+            "chapters": self.chapters,
+            "seconds": round(self.seconds, 2),
+            "error": self.error,
+        }
 
 
 def expand_inputs(inputs: Iterable[str]) -> list[Path]:
@@ -65,27 +89,48 @@ def expand_inputs(inputs: Iterable[str]) -> list[Path]:
     return unique
 
 
-def _build_one(article: Path, out_dir: Path, options: BuildOptions) -> BatchResult:
+def _build_one(prepared: Prepared, out_dir: Path) -> BatchResult:
     started = time.perf_counter()
     try:
-        episode = build(article, out_dir, options)
+        episode = build(prepared, out_dir)
     except AudionewsError as exc:
-        return BatchResult(article, "failed", error=str(exc), seconds=time.perf_counter() - started)
+        return BatchResult(
+            prepared.source, BatchStatus.FAILED, error=str(exc), seconds=_since(started)
+        )
     except Exception as exc:  # one broken article must not stop the day's batch
         return BatchResult(
-            article,
-            "failed",
+            prepared.source,
+            BatchStatus.FAILED,
             error=f"internal error: {exc!r}",
-            seconds=time.perf_counter() - started,
+            seconds=_since(started),
         )
     return BatchResult(
-        article,
-        "built",
+        prepared.source,
+        BatchStatus.BUILT,
         episode.mp3,
         episode.track_duration_s,
         len(episode.chapters),
-        time.perf_counter() - started,
+        _since(started),
     )
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
+
+
+def check(options: BuildOptions, out_dir: Path) -> None:
+    """Options that cannot work, a missing program, an output folder that cannot be written:
+    found before any article is read."""
+    resolve_preset(
+        options.preset,
+        bitrate_kbps=options.bitrate_kbps,
+        sample_rate=options.sample_rate,
+        loudness_lufs=options.loudness_lufs,
+    )
+    load_profile(options.voices)
+    require_ffmpeg()
+    require_espeak()
+    ready(out_dir)
 
 
 def run_batch(
@@ -98,32 +143,36 @@ def run_batch(
     on_start: Callable[[Path], None] | None = None,
     on_done: Callable[[BatchResult], None] | None = None,
 ) -> list[BatchResult]:
-    """Build every article; return one result per article, in the order given."""
+    """Build every article; return one result per article, in the order given.
+
+    Each article is read and prepared once, here: that finds unreadable articles and titles
+    two articles share before anything is built, and decides what is up to date.
+    """
     jobs = max(1, jobs or os.cpu_count() or 1)
     # One core's synthesis per article: the articles themselves are the parallel work.
     options = replace(options, jobs=1)
     results: dict[Path, BatchResult] = {}
-    to_build: list[Path] = []
+    to_build: list[Prepared] = []
     claimed: dict[Path, Path] = {}
     for article in articles:
         try:
-            title = read_article(article, options.article_format).title
+            prepared = prepare(article, options)
         except AudionewsError as exc:
-            results[article] = BatchResult(article, "failed", error=str(exc))
+            results[article] = BatchResult(article, BatchStatus.FAILED, error=str(exc))
             continue
-        target = out_dir / f"{slugify(title)}.mp3"
+        target = out_dir / f"{prepared.slug}.mp3"
         if target in claimed:
             results[article] = BatchResult(
                 article,
-                "failed",
+                BatchStatus.FAILED,
                 error=f"same title as {claimed[target]}: both would be {target.name}",
             )
             continue
         claimed[target] = article
-        if not force and (existing := up_to_date(article, out_dir, options)) is not None:
-            results[article] = BatchResult(article, "skipped", existing)
+        if not force and (existing := up_to_date(prepared, out_dir)) is not None:
+            results[article] = BatchResult(article, BatchStatus.SKIPPED, existing)
             continue
-        to_build.append(article)
+        to_build.append(prepared)
     for article in articles:
         if article in results and on_done:
             on_done(results[article])
@@ -131,10 +180,10 @@ def run_batch(
     if to_build:
         with ProcessPoolExecutor(min(jobs, len(to_build))) as pool:
             futures = {}
-            for article in to_build:
-                futures[pool.submit(_build_one, article, out_dir, options)] = article
+            for prepared in to_build:
+                futures[pool.submit(_build_one, prepared, out_dir)] = prepared.source
                 if on_start:
-                    on_start(article)
+                    on_start(prepared.source)
             for future in as_completed(futures):
                 result = future.result()
                 results[futures[future]] = result

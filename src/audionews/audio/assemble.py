@@ -18,39 +18,12 @@ import numpy as np
 
 from audionews.audio.synth import SAMPLE_RATE, SAMPLE_WIDTH
 from audionews.text.script import Script
+from audionews.timeline import Chapter, SegmentTime, Timeline
 
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 6
 # Left around the speech after trimming: plosives start and sibilants end below the threshold.
 EDGE_MS = 15
-
-
-@dataclass(frozen=True)
-class SegmentTime:
-    """When one segment is heard: from start_ms to end_ms of speech, then pause_ms of silence."""
-
-    chapter: int
-    index: int
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
-class ChapterTime:
-    """When one chapter plays. Chapters are contiguous and cover the whole track."""
-
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """Every segment's and chapter's place in the final audio, in milliseconds."""
-
-    segments: tuple[SegmentTime, ...]
-    chapters: tuple[ChapterTime, ...]
-    duration_ms: int
 
 
 @dataclass(frozen=True)
@@ -173,10 +146,11 @@ def assemble(script: Script, audio: list[bytes | None]) -> Track:
     chapter_starts[0] = 0
     starts = [chapter_starts.get(i, position) for i in range(len(script.chapters))]
     chapters = tuple(
-        ChapterTime(
+        Chapter(
             chapter.title,
             _ms(starts[i]),
             _ms(starts[i + 1]) if i + 1 < len(starts) else duration_ms,
+            chapter.level,
         )
         for i, chapter in enumerate(script.chapters)
     )

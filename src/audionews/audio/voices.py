@@ -75,6 +75,15 @@ class VoiceProfile:
     def voice_for(self, role: Role) -> Voice:
         return self.voices[role]
 
+    def summary(self) -> dict[str, object]:
+        """The profile as ``audionews voices --json`` lists it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "path": str(self.path),
+            "roles": {ROLE_TABLES[role]: voice.voice for role, voice in self.voices.items()},
+        }
+
     def for_language(self, language: str) -> tuple[VoiceProfile, str | None]:
         """This profile's voices for an article in ``language``, and a notice if it fell back.
 

@@ -8,7 +8,7 @@ Two ways to cut:
   boundary: each end lands within one frame (1152 samples, 26 ms at 44.1 kHz) of the
   chapter's time. No generation loss.
 
-``build --clips`` cuts from the episode's own PCM before it is ever encoded (see episode.py),
+``build --clips`` cuts from the episode's own PCM before it is ever encoded (``_BuildClips``),
 so those clips have no generation loss and are sample-accurate.
 """
 
@@ -21,15 +21,21 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from audionews.audio.encode import encode_mp3, mp3_output
-from audionews.errors import EpisodeError, OptionError
-from audionews.files import atomic_files
-from audionews.outputs.tags import ChapterMark, EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.errors import EpisodeError, OptionError, OutputError
+from audionews.files import Target, atomic_files
+from audionews.outputs import Output, OutputContext
+from audionews.outputs.tags import EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.timeline import Chapter
 from audionews.tools import run_ffmpeg
+
+if TYPE_CHECKING:
+    from audionews.options import BuildOptions
 
 NAME_MAX = 60
 
@@ -40,7 +46,7 @@ class ClipSource:
 
     path: Path
     tags: EpisodeTags
-    chapters: tuple[ChapterMark, ...]
+    chapters: tuple[Chapter, ...]
     sample_rate: int
     bitrate_kbps: int
     duration_ms: int
@@ -64,12 +70,12 @@ def open_episode(path: Path) -> ClipSource:
         # A missing end (0xFFFFFFFF, 0, or not after the start) is the next chapter's start.
         if end in (0, 0xFFFFFFFF) or end <= mark.start_ms or end > duration_ms + 1000:
             end = following
-        mended.append(ChapterMark(mark.title, mark.start_ms, min(end, duration_ms)))
+        mended.append(Chapter(mark.title, mark.start_ms, min(end, duration_ms)))
     bitrate = round(info.bitrate / 1000) if info.bitrate else 128
     return ClipSource(path, read_tags(path), tuple(mended), info.sample_rate, bitrate, duration_ms)
 
 
-def select(source: ClipSource, chapter: str) -> tuple[int, ChapterMark]:
+def select(source: ClipSource, chapter: str) -> tuple[int, Chapter]:
     """A chapter by number (from 1, as ``audionews chapters`` lists them) or title."""
     if chapter.strip().isdigit():
         number = int(chapter)
@@ -94,7 +100,7 @@ def safe_name(title: str, number: int) -> str:
     return f"{number:02d}-{text or 'chapter'}.mp3"
 
 
-def clip_tags(source: ClipSource, number: int, mark: ChapterMark) -> EpisodeTags:
+def clip_tags(source: ClipSource, number: int, mark: Chapter) -> EpisodeTags:
     return EpisodeTags(
         title=mark.title,
         show=source.tags.title,
@@ -144,7 +150,7 @@ def copy_frames(source: Path, start_ms: int, end_ms: int, path: Path) -> None:
 
 def cut(
     source: ClipSource,
-    selection: Sequence[tuple[int, ChapterMark]],
+    selection: Sequence[tuple[int, Chapter]],
     destinations: Sequence[Path],
     *,
     lossless: bool = False,
@@ -157,7 +163,7 @@ def cut(
     """
     samples = None if lossless else decode(source.path, source.sample_rate)
 
-    def one(number: int, mark: ChapterMark, destination: Path) -> Path:
+    def one(number: int, mark: Chapter, destination: Path) -> Path:
         with atomic_files({"clip": destination}) as partial:
             if lossless:
                 copy_frames(source.path, mark.start_ms, mark.end_ms, partial["clip"])
@@ -188,8 +194,79 @@ def cut(
     return list(destinations)
 
 
-def clip_paths(
-    source: ClipSource, selection: Sequence[tuple[int, ChapterMark]], folder: Path
-) -> list[Path]:
-    """Where ``--all`` writes each clip: safe, numbered, unique names in ``folder``."""
-    return [folder / safe_name(mark.title, number) for number, mark in selection]
+@dataclass(frozen=True)
+class Clip:
+    """One clip cut: the chapter's number (from 1), the chapter, and the clip's file."""
+
+    number: int
+    chapter: Chapter
+    path: Path
+
+
+def clip_chapters(
+    episode: Path,
+    chapter: str | None,
+    *,
+    output: Path | None = None,
+    lossless: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Clip]:
+    """Cut one chapter (by number or title) of any chaptered MP3, or every chapter when
+    ``chapter`` is None. One clip goes to ``output`` or beside the episode (S.NN-title.mp3);
+    every chapter goes into the folder ``output`` or S.clips/ beside the episode."""
+    source = open_episode(episode)
+    if chapter is None:
+        selection = list(enumerate(source.chapters, start=1))
+        folder = output or episode.with_name(f"{episode.stem}.clips")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        destinations = [folder / safe_name(mark.title, number) for number, mark in selection]
+    else:
+        number, mark = select(source, chapter)
+        selection = [(number, mark)]
+        destinations = [
+            output or episode.with_name(f"{episode.stem}.{safe_name(mark.title, number)}")
+        ]
+    written = cut(source, selection, destinations, lossless=lossless, progress=progress)
+    return [
+        Clip(number, mark, path) for (number, mark), path in zip(selection, written, strict=True)
+    ]
+
+
+class _BuildClips(Output):
+    """``build --clips``: every chapter as a tagged clip in S.clips/, cut from the episode's
+    own samples before they were encoded (no generation loss, sample-exact)."""
+
+    key = "clips"
+
+    def wanted(self, options: BuildOptions) -> bool:
+        return options.clips
+
+    def targets(self, stem: Path) -> dict[str, Target]:
+        return {self.key: Target(Path(f"{stem}.clips"), folder=True)}
+
+    def write(self, context: OutputContext) -> None:
+        preset = context.preset
+        source = ClipSource(
+            context.finals["mp3"],
+            context.tags,
+            context.chapters,
+            preset.sample_rate,
+            preset.bitrate_kbps,
+            context.timeline.duration_ms,
+        )
+        for number, mark in enumerate(context.chapters, start=1):
+            path = context.paths[self.key] / safe_name(mark.title, number)
+            encode_mp3(
+                context.audio(mark.start_ms, mark.end_ms),
+                context.track.sample_rate,
+                path,
+                preset.sample_rate,
+                preset.bitrate_kbps,
+            )
+            write_tags(path, clip_tags(source, number, mark), ())
+
+
+OUTPUT = _BuildClips()

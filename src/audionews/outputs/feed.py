@@ -23,21 +23,27 @@ import re
 import shutil
 import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import lxml.etree  # imported before feedgen, whose util module needs it
+import tomli_w
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from mutagen.mp3 import MP3
 
 from audionews.errors import EpisodeError, FeedError
 from audionews.files import atomic_files
+from audionews.outputs import Output, OutputContext
 from audionews.outputs.tags import read_tags
 from audionews.tools import run_ffmpeg
+
+if TYPE_CHECKING:
+    from audionews.options import BuildOptions
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 SIDE_FILES = {
@@ -90,13 +96,6 @@ class FeedEpisode:
     side_files: dict[str, Path]
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
-
-
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold the feed folder's lock: one change at a time, across processes."""
@@ -144,9 +143,9 @@ def init_feed(folder: Path, show: Show, image: Path | None = None) -> Path:
                     ]
                 )
         show = Show(**{**asdict(show), "image": cover.name})
-        text = "".join(f"{key} = {_toml_value(value)}\n" for key, value in asdict(show).items())
+        # Written by a TOML library, so any title (quotes, control characters) reads back.
         with atomic_files({"config": folder / CONFIG}) as partial:
-            partial["config"].write_text(text, encoding="utf-8")
+            partial["config"].write_text(tomli_w.dumps(asdict(show)), encoding="utf-8")
         return _write_feed(folder)
 
 
@@ -327,6 +326,8 @@ def _write_feed(folder: Path) -> Path:
 
 
 def feed_summary(folder: Path) -> list[dict[str, object]]:
+    """The feed's episodes, newest first, as ``feed list --json`` prints them."""
+    load_show(folder)
     return [
         {
             "guid": e.guid,
@@ -338,3 +339,29 @@ def feed_summary(folder: Path) -> list[dict[str, object]]:
         }
         for e in episodes(folder)
     ]
+
+
+class _Publish(Output):
+    """``build --feed DIR``: the episode is built into DIR/episodes and added to the feed."""
+
+    key = "feed"
+
+    def wanted(self, options: BuildOptions) -> bool:
+        return options.feed is not None
+
+    def check(self, options: BuildOptions) -> None:
+        assert options.feed is not None
+        load_show(options.feed)  # a missing or broken feed is found before any work
+
+    def folder(self, options: BuildOptions, out_dir: Path) -> Path:
+        assert options.feed is not None
+        return options.feed / EPISODES
+
+    def publish(self, context: OutputContext, files: Mapping[str, Path]) -> dict[str, object]:
+        feed = context.prepared.options.feed
+        assert feed is not None
+        added = add_episode(feed, files["mp3"])
+        return {"feed": str(feed / "feed.xml"), "guid": added.guid}
+
+
+OUTPUT = _Publish()

@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
-from audionews.audio.assemble import Timeline
+from audionews.files import Target
+from audionews.outputs import Output, OutputContext
 from audionews.text.script import Role, Script
+from audionews.timeline import Timeline
 
 VTT_LINE = 65
 SRT_LINE = 42
@@ -109,3 +112,25 @@ def subrip(all_cues: list[Cue]) -> str:
             blocks.append(f"{number}\n{timing}\n" + "\n".join(piece) + "\n")
             start = end
     return "\n".join(blocks)
+
+
+class _SideFiles(Output):
+    """S.chapters.json, S.vtt and S.srt beside every episode."""
+
+    key = "sidefiles"
+
+    def targets(self, stem: Path) -> dict[str, Target]:
+        return {
+            "chapters_json": Target(Path(f"{stem}.chapters.json")),
+            "vtt": Target(Path(f"{stem}.vtt")),
+            "srt": Target(Path(f"{stem}.srt")),
+        }
+
+    def write(self, context: OutputContext) -> None:
+        transcript = cues(context.script, context.timeline)
+        context.paths["chapters_json"].write_text(chapters_json(context.timeline), "utf-8")
+        context.paths["vtt"].write_text(webvtt(transcript), "utf-8")
+        context.paths["srt"].write_text(subrip(transcript), "utf-8")
+
+
+OUTPUT = _SideFiles()

@@ -38,9 +38,14 @@ from mutagen.id3 import (
     Encoding,
     ID3NoHeaderError,
 )
-from mutagen.id3._tags import save_frame  # the frame writer mutagen itself uses
+
+# mutagen's own frame writer, private: mutagen has no public way to order frames, and
+# CHAP frames must be written in time order (see _TimeOrderedID3). Pinned in pyproject.toml.
+from mutagen.id3._tags import save_frame
 
 from audionews.errors import EpisodeError
+from audionews.outputs import Output, OutputContext
+from audionews.timeline import Chapter
 
 NO_OFFSET = 0xFFFFFFFF
 MAX_CTOC_CHILDREN = 255
@@ -93,15 +98,6 @@ def iso639_2(language: str) -> str:
 
 
 @dataclass(frozen=True)
-class ChapterMark:
-    """A chapter as tags carry it: title, start and end in milliseconds."""
-
-    title: str
-    start_ms: int
-    end_ms: int
-
-
-@dataclass(frozen=True)
 class EpisodeTags:
     """The tags of an episode or clip."""
 
@@ -133,20 +129,20 @@ class _TimeOrderedID3(ID3):
         return head + b"".join(save_frame(frame, config=config) for frame in chapters)
 
 
-def _fit_one_toc(chapters: Sequence[ChapterMark]) -> Sequence[ChapterMark]:
+def _fit_one_toc(chapters: Sequence[Chapter]) -> Sequence[Chapter]:
     """Chapters as one ID3 table of contents can list them (255 at most): beyond that, the
     last entry covers the rest. JSON chapters and transcripts keep every section."""
     if len(chapters) <= MAX_CTOC_CHILDREN:
         return chapters
     keep = chapters[: MAX_CTOC_CHILDREN - 1]
     rest = chapters[MAX_CTOC_CHILDREN - 1 :]
-    merged = ChapterMark(
+    merged = Chapter(
         f"{rest[0].title} (and {len(rest) - 1} more sections)", rest[0].start_ms, rest[-1].end_ms
     )
     return (*keep, merged)
 
 
-def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[ChapterMark]) -> None:
+def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[Chapter]) -> None:
     """Write ID3v2.3 tags with a table of contents and chapters to the MP3 at ``path``."""
     chapters = _fit_one_toc(chapters)
     id3 = _TimeOrderedID3()
@@ -209,7 +205,7 @@ def _load(path: Path) -> ID3:
         raise EpisodeError(path, f"unreadable ID3 tags ({exc})") from None
 
 
-def read_chapters(path: Path) -> list[ChapterMark]:
+def read_chapters(path: Path) -> list[Chapter]:
     """The chapters of any MP3 with ID3 chapters, in playing order.
 
     The order is the top-level CTOC's when there is one, else start time.
@@ -220,7 +216,7 @@ def read_chapters(path: Path) -> list[ChapterMark]:
     toc = next((f for f in id3.getall("CTOC") if f.flags & CTOCFlags.TOP_LEVEL), None)
     if toc is not None and all(child in frames for child in toc.child_element_ids):
         ordered = [frames[child] for child in toc.child_element_ids]
-    return [ChapterMark(_title(frame), frame.start_time, frame.end_time) for frame in ordered]
+    return [Chapter(_title(frame), frame.start_time, frame.end_time) for frame in ordered]
 
 
 def _title(frame: CHAP) -> str:
@@ -256,3 +252,15 @@ def read_tags(path: Path) -> EpisodeTags:
         track=int(t.split("/")[0]) if (t := text("TRCK")) and t.split("/")[0].isdigit() else None,
         extra=tuple((str(f.desc), str(f.text[0])) for f in id3.getall("TXXX") if f.text),
     )
+
+
+class _Id3(Output):
+    """The episode's tags and chapters, written into the encoded MP3."""
+
+    key = "id3"
+
+    def write(self, context: OutputContext) -> None:
+        write_tags(context.paths["mp3"], context.tags, context.chapters)
+
+
+OUTPUT = _Id3()

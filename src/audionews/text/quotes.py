@@ -18,6 +18,7 @@ A paragraph becomes a sequence of runs, each narration or quotation. The rules:
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 
@@ -84,16 +85,23 @@ _NOT_NAMES = frozenset(
 )
 
 
+class RunKind(enum.StrEnum):
+    """Whose words a run of text is: the narrator's, or a quotation."""
+
+    NARRATION = "narration"
+    QUOTE = "quote"
+
+
 @dataclass(frozen=True)
 class Run:
     """A stretch of a paragraph spoken in one role.
 
-    kind: "narration" or "quote".
+    kind: narration or quotation (RunKind).
     text: the words, without the quotation marks that delimit a quote.
     speaker: who said a quote, when the text names them; None otherwise.
     """
 
-    kind: str
+    kind: RunKind
     text: str
     speaker: str | None = None
 
@@ -136,22 +144,22 @@ def split_quotes(text: str, state: QuoteState, next_text: str | None = None) -> 
         # Unbalanced: the closing mark is missing. Read this paragraph as narration.
         state.open_quote = False
         state.open_speaker = None
-        return [Run("narration", text.strip())] if text.strip() else []
+        return [Run(RunKind.NARRATION, text.strip())] if text.strip() else []
 
     runs: list[Run] = []
     cursor = 0
     for start, end, inner_start, inner_end in spans:
         if start > cursor:
-            runs.append(Run("narration", body[cursor:start]))
+            runs.append(Run(RunKind.NARRATION, body[cursor:start]))
         inner = body[inner_start:inner_end]
         continues_paragraph = continuing and start == 0
         if not continues_paragraph and _is_inline_phrase(body, start, end, inner):
-            runs.append(Run("narration", body[start:end]))
+            runs.append(Run(RunKind.NARRATION, body[start:end]))
         else:
-            runs.append(Run("quote", inner))
+            runs.append(Run(RunKind.QUOTE, inner))
         cursor = end
     if cursor < len(body):
-        runs.append(Run("narration", body[cursor:]))
+        runs.append(Run(RunKind.NARRATION, body[cursor:]))
 
     runs = _merge_narration(runs)
     runs = _attribute(runs, state, carried=continuing)
@@ -254,8 +262,8 @@ def _drop_leading_mark(text: str) -> str:
 def _merge_narration(runs: list[Run]) -> list[Run]:
     merged: list[Run] = []
     for run in runs:
-        if merged and run.kind == "narration" and merged[-1].kind == "narration":
-            merged[-1] = Run("narration", merged[-1].text + run.text)
+        if merged and run.kind is RunKind.NARRATION and merged[-1].kind is RunKind.NARRATION:
+            merged[-1] = Run(RunKind.NARRATION, merged[-1].text + run.text)
         else:
             merged.append(run)
     return [Run(run.kind, run.text.strip(), run.speaker) for run in merged]
@@ -265,7 +273,7 @@ def _attribute(runs: list[Run], state: QuoteState, *, carried: bool) -> list[Run
     """Give each quote run its speaker from the narration beside it."""
     speakers: list[str | None] = [None] * len(runs)
     for index, run in enumerate(runs):
-        if run.kind != "quote":
+        if run.kind is not RunKind.QUOTE:
             continue
         found = None
         if index + 1 < len(runs) and (match := _AFTER.match(runs[index + 1].text)):
@@ -277,26 +285,26 @@ def _attribute(runs: list[Run], state: QuoteState, *, carried: bool) -> list[Run
     # An interrupted quotation ("We knew," she said, "that…") is one speaker's: a quote with
     # no attribution of its own takes that of the quote before or after it in the paragraph.
     for index, run in enumerate(runs):
-        if run.kind == "quote" and speakers[index] is None:
+        if run.kind is RunKind.QUOTE and speakers[index] is None:
             neighbours = [
                 speakers[other]
                 for other in (index - 2, index + 2)
-                if 0 <= other < len(runs) and runs[other].kind == "quote"
+                if 0 <= other < len(runs) and runs[other].kind is RunKind.QUOTE
             ]
             speakers[index] = next((name for name in neighbours if name), None)
 
     # A paragraph that opens with an unattributed quotation, right after a paragraph that
     # ended in someone's quotation, is that person going on (the news convention).
-    first_quote = next((i for i, run in enumerate(runs) if run.kind == "quote"), None)
+    first_quote = next((i for i, run in enumerate(runs) if run.kind is RunKind.QUOTE), None)
     inherits = first_quote == 0 and speakers[0] is None and state.open_speaker
     if inherits and (carried or not any(speakers)):
         speakers = [
-            state.open_speaker if run.kind == "quote" and name is None else name
+            state.open_speaker if run.kind is RunKind.QUOTE and name is None else name
             for run, name in zip(runs, speakers, strict=True)
         ]
     named = [name for name in speakers if name]
     for index, run in enumerate(runs):
-        if run.kind == "narration":
+        if run.kind is RunKind.NARRATION:
             # Reported speech ("Okafor said the town would…") names who "she" is next.
             for match in _REPORTED.finditer(run.text):
                 if match.group("name").split()[0] not in _NOT_NAMES:
@@ -305,7 +313,7 @@ def _attribute(runs: list[Run], state: QuoteState, *, carried: bool) -> list[Run
             state.last_speaker = speakers[index]
     if named and state.last_speaker is None:
         state.last_speaker = named[-1]
-    last_quote = max((i for i, run in enumerate(runs) if run.kind == "quote"), default=None)
+    last_quote = max((i for i, run in enumerate(runs) if run.kind is RunKind.QUOTE), default=None)
     state.open_speaker = speakers[last_quote] if last_quote is not None else None
 
     return [Run(run.kind, run.text, speakers[i]) for i, run in enumerate(runs)]

@@ -23,7 +23,7 @@ from audionews.article import (
     Quotation,
     Table,
 )
-from audionews.text.quotes import QuoteState, Run, split_quotes
+from audionews.text.quotes import QuoteState, Run, RunKind, split_quotes
 from audionews.text.sentences import split_sentences
 
 
@@ -84,11 +84,16 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Chapter:
-    """A chapter of the episode: the opening, or one section of the article."""
+class ScriptChapter:
+    """What one chapter of the episode says: the opening, or one section of the article.
+
+    level: the chapter's depth (1 for the opening and the article's sections); the Timeline's
+        Chapter carries it on.
+    """
 
     title: str
     segments: tuple[Segment, ...]
+    level: int = 1
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Script:
     """What is spoken, chapter by chapter, with the article's metadata."""
 
     title: str
-    chapters: tuple[Chapter, ...]
+    chapters: tuple[ScriptChapter, ...]
     byline: str | None = None
     date: str | None = None
     language: str = "en"
@@ -110,6 +115,30 @@ class Script:
     def transcript(self) -> str:
         """The whole spoken text, one segment a line."""
         return "\n".join(segment.text for segment in self.segments)
+
+    def summary(self) -> dict[str, object]:
+        """The script as ``audionews script --json`` prints it."""
+        return {
+            "title": self.title,
+            "byline": self.byline,
+            "date": self.date,
+            "language": self.language,
+            "chapters": [
+                {
+                    "title": chapter.title,
+                    "segments": [
+                        {
+                            "role": s.role.value,
+                            "text": s.text,
+                            "spoken": s.spoken,
+                            "speaker": s.speaker,
+                        }
+                        for s in chapter.segments
+                    ],
+                }
+                for chapter in self.chapters
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -223,8 +252,8 @@ class _ChapterBuilder:
             last = self.segments[-1]
             self.segments[-1] = dataclasses.replace(last, pause_ms=max(last.pause_ms, pause))
 
-    def build(self) -> Chapter:
-        return Chapter(self.title, tuple(self.segments))
+    def build(self) -> ScriptChapter:
+        return ScriptChapter(self.title, tuple(self.segments))
 
 
 def make_script(
@@ -334,7 +363,11 @@ def _add_block(
                 article_text=block.attribution,
             )
         _add_runs(
-            chapter, [Run("quote", block.text, block.attribution)], quote_style, wording, pauses
+            chapter,
+            [Run(RunKind.QUOTE, block.text, block.attribution)],
+            quote_style,
+            wording,
+            pauses,
         )
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, ListBlock):
@@ -416,7 +449,7 @@ def _add_runs(
 ) -> None:
     """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number)."""
     for run in runs:
-        quoted = run.kind == "quote"
+        quoted = run.kind is RunKind.QUOTE
         cues = quoted and quote_style in (QuoteStyle.CUES, QuoteStyle.BOTH)
         role = Role.QUOTE if quoted and quote_style is not QuoteStyle.CUES else Role.NARRATION
         if cues:
