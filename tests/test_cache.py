@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from audionews.audio.cache import CachedEngine, SegmentCache
+from audionews.audio.speech import speech
 from audionews.audio.synth import Pyttsx3Engine, Utterance
 from audionews.audio.voices import Voice
 from audionews.options import BuildOptions
@@ -29,7 +30,7 @@ class CountingEngine:
 
     def synthesize(self, utterances, progress=None):
         self.texts.extend(u.text for u in utterances)
-        return [u.text.encode("utf-8") * 10 for u in utterances]
+        return [speech(u.text.encode("utf-8") * 10) for u in utterances]
 
 
 def test_only_missing_utterances_are_synthesised(tmp_path: Path):
@@ -40,7 +41,7 @@ def test_only_missing_utterances_are_synthesised(tmp_path: Path):
         [Utterance("One.", VOICE), Utterance("Three.", VOICE), Utterance("Two.", VOICE)]
     )
     assert inner.texts == ["One.", "Two.", "Three."]
-    assert again == [first[0], b"Three." * 10, first[1]]
+    assert [a.raw_data for a in again] == [first[0].raw_data, b"Three." * 10, first[1].raw_data]
     # A different voice is a different entry.
     engine.synthesize([Utterance("One.", Voice("en-us", 200))])
     assert inner.texts[-1] == "One."
@@ -56,12 +57,12 @@ def test_corrupt_entry_is_detected_and_recomputed(tmp_path: Path):
     data[-3] ^= 0xFF  # one flipped byte in the audio
     entry.write_bytes(bytes(data))
     audio = engine.synthesize([Utterance("Harbour.", VOICE)])
-    assert audio == [b"Harbour." * 10]
+    assert [a.raw_data for a in audio] == [b"Harbour." * 10]
     assert inner.texts == ["Harbour.", "Harbour."]
     assert cache.corrupt == 1
     truncated = next(tmp_path.glob("*/*.seg"))
     truncated.write_bytes(truncated.read_bytes()[:10])
-    assert engine.synthesize([Utterance("Harbour.", VOICE)]) == [b"Harbour." * 10]
+    assert engine.synthesize([Utterance("Harbour.", VOICE)])[0].raw_data == b"Harbour." * 10
     assert cache.corrupt == 2
 
 

@@ -28,6 +28,7 @@ from audionews.article import Article, Paragraph
 from audionews.audio.assemble import assemble
 from audionews.audio.cache import CachedEngine, SegmentCache
 from audionews.audio.encode import Measurement, encode_mp3, measure
+from audionews.audio.speech import AudioSegment
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
     ROLE_TABLES,
@@ -261,7 +262,7 @@ def default_engine(options: BuildOptions) -> SpeechEngine:
 
 def synthesize(
     prepared: Prepared, engine: SpeechEngine, progress: Progress | None = None
-) -> list[bytes]:
+) -> list[AudioSegment]:
     """Every segment's speech, in order; a segment that gives none is named."""
     profile = prepared.profile
     utterances = [

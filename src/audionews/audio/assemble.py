@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audionews.audio.synth import SAMPLE_RATE, SAMPLE_WIDTH
+from audionews.audio.speech import SAMPLE_RATE, AudioSegment
 from audionews.text.script import Script
 from audionews.timeline import Chapter, SegmentTime, Timeline
 
@@ -47,9 +47,13 @@ def _samples(ms: int) -> int:
     return round(ms * SAMPLE_RATE / 1000)
 
 
-def _audible_span(pcm: bytes) -> tuple[int, int] | None:
+def _samples_of(utterance: AudioSegment) -> np.ndarray:
+    return np.frombuffer(utterance.raw_data, dtype="<i2")
+
+
+def _audible_span(utterance: AudioSegment) -> tuple[int, int] | None:
     """First and last sample of the audible part (5 ms windows above the threshold)."""
-    samples = np.frombuffer(pcm, dtype="<i2")
+    samples = _samples_of(utterance)
     window = SAMPLE_RATE * 5 // 1000
     count = samples.size // window
     if count == 0:
@@ -62,17 +66,12 @@ def _audible_span(pcm: bytes) -> tuple[int, int] | None:
     return int(loud[0]) * window, min(samples.size, (int(loud[-1]) + 1) * window)
 
 
-def _cleaned(pcm: bytes, first: int, last: int) -> np.ndarray:
-    """Samples ``first`` to ``last`` of one utterance, DC removed, edges faded in and out.
-
-    Done with numpy, sample-exact: pydub's millisecond slicing changed an utterance's length
-    by a few samples, and the track's length is fixed before anything is copied into it.
-    """
-    if last <= first:
+def _cleaned(speech: AudioSegment) -> np.ndarray:
+    """An utterance's samples, DC removed, edges faded in and out (numeric work: numpy)."""
+    if not speech.frame_count():
         return np.zeros(0, dtype="<i2")
-    speech = np.frombuffer(pcm, dtype="<i2", count=last - first, offset=first * SAMPLE_WIDTH)
     # Any DC offset is taken out utterance by utterance, so none reaches the episode.
-    samples = speech.astype(np.float32)
+    samples = _samples_of(speech).astype(np.float32)
     samples -= samples.mean()
     fade = min(samples.size // 2, SAMPLE_RATE * FADE_MS // 1000)
     if fade:
@@ -89,7 +88,7 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def assemble(script: Script, audio: list[bytes | None]) -> Track:
+def assemble(script: Script, audio: list[AudioSegment | None]) -> Track:
     """Lay the script's utterances end to end with their pauses.
 
     ``audio`` is consumed: each utterance is released once it is in the track, so the episode
@@ -108,12 +107,12 @@ def assemble(script: Script, audio: list[bytes | None]) -> Track:
     # as it is in, so the episode is never held twice.
     edge = SAMPLE_RATE * EDGE_MS // 1000
     spans: list[tuple[int, int]] = []
-    for pcm in audio:
-        span = _audible_span(pcm or b"")
-        if span is None:
+    for utterance in audio:
+        span = None if utterance is None else _audible_span(utterance)
+        if utterance is None or span is None:
             spans.append((0, 0))
         else:
-            samples = len(pcm or b"") // SAMPLE_WIDTH
+            samples = int(utterance.frame_count())
             spans.append((max(0, span[0] - edge), min(samples, span[1] + edge)))
     pauses = [
         _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if end > start else 0
@@ -128,8 +127,11 @@ def assemble(script: Script, audio: list[bytes | None]) -> Track:
     for index, ((chapter_index, segment_index, _segment), pause, (first, last)) in enumerate(
         zip(segments, pauses, spans, strict=True)
     ):
-        speech = _cleaned(audio[index] or b"", first, last)
-        audio[index] = None
+        utterance = audio[index]
+        # Trimmed at exact samples: the track's length was fixed from these spans.
+        trimmed = utterance.get_sample_slice(first, last) if utterance is not None else None
+        speech = _cleaned(trimmed) if trimmed is not None else np.zeros(0, dtype="<i2")
+        audio[index] = utterance = trimmed = None
         chapter_starts.setdefault(chapter_index, position)
         start = position
         track[position : position + speech.size] = speech

@@ -24,6 +24,7 @@ from dataclasses import astuple
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from audionews.audio.speech import AudioSegment, speech
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
 from audionews.errors import AudionewsError
 from audionews.tools import run_espeak
@@ -135,10 +136,12 @@ class CachedEngine:
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[bytes]:
+    ) -> list[AudioSegment]:
         self._version = self._version or engine_version(self.engine)
         keys = [self.cache.key(u, self._version) for u in utterances]
-        found: list[bytes | None] = [self.cache.get(k) for k in keys]
+        found: list[AudioSegment | None] = [
+            None if (pcm := self.cache.get(k)) is None else speech(pcm) for k in keys
+        ]
         missing = [i for i, audio in enumerate(found) if audio is None]
         if missing:
             done_before = len(utterances) - len(missing)
@@ -150,7 +153,7 @@ class CachedEngine:
             fresh = self.engine.synthesize([utterances[i] for i in missing], report)
             for index, audio in zip(missing, fresh, strict=True):
                 found[index] = audio
-                self.cache.put(keys[index], audio)
+                self.cache.put(keys[index], audio.raw_data)
             self.cache.trim()
         elif progress:
             progress(len(utterances), len(utterances))

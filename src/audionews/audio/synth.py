@@ -33,12 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError, SynthesisError
 from audionews.tools import run_espeak
 
-SAMPLE_RATE = 22050  # pyttsx3's espeak driver hard-codes its WAV header to 22,050 Hz mono 16-bit
-SAMPLE_WIDTH = 2
 SEGMENT_TIMEOUT_S = 120
 
 Progress = Callable[[int, int], None]
@@ -62,11 +61,11 @@ class UtteranceFailed(SynthesisError):
 
 
 class SpeechEngine(Protocol):
-    """Anything that turns utterances into 16-bit mono PCM at ``SAMPLE_RATE``, in order."""
+    """Anything that turns utterances into speech (16-bit mono at ``SAMPLE_RATE``), in order."""
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[bytes]: ...
+    ) -> list[AudioSegment]: ...
 
 
 class Pyttsx3Engine:
@@ -79,7 +78,7 @@ class Pyttsx3Engine:
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[bytes]:
+    ) -> list[AudioSegment]:
         if not utterances:
             return []
         groups: dict[Voice, list[int]] = {}
@@ -93,7 +92,7 @@ class Pyttsx3Engine:
                     self._run({voice: indices}, utterances, workdir, results, progress, 1)
             else:
                 self._run(groups, utterances, workdir, results, progress, self.jobs)
-        return [audio for audio in results if audio is not None]
+        return [speech(audio) for audio in results if audio is not None]
 
     def _run(
         self,

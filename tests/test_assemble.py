@@ -1,0 +1,109 @@
+"""Assembly, with synthetic utterances: sample-exact trimming, pauses and times; one copy held."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+
+from audionews.audio.assemble import EDGE_MS, FADE_MS, assemble
+from audionews.audio.loudness import normalise
+from audionews.audio.speech import SAMPLE_RATE, speech
+from audionews.presets import LoudnessTarget
+from audionews.text.script import Role, Script, ScriptChapter, Segment
+
+EDGE = SAMPLE_RATE * EDGE_MS // 1000
+FADE = SAMPLE_RATE * FADE_MS // 1000
+
+
+def utterance(tone_samples: int, *, lead: int = 4400, tail: int = 3001, dc: int = 0) -> bytes:
+    """Silence, a tone, silence: raw PCM. The lead and the tone are whole 5 ms windows (the
+    level detector's), so the tone's span is known to the sample."""
+    t = np.arange(tone_samples)
+    tone = (8000 * np.sin(2 * np.pi * 220 * t / SAMPLE_RATE)).astype(np.int16) + dc
+    return np.concatenate([np.zeros(lead), tone, np.zeros(tail)]).astype("<i2").tobytes()
+
+
+def script_of(pauses: list[list[int]]) -> Script:
+    return Script(
+        "Tones",
+        tuple(
+            ScriptChapter(f"Chapter {n}", tuple(Segment(Role.NARRATION, "x", p) for p in ps))
+            for n, ps in enumerate(pauses)
+        ),
+    )
+
+
+def test_the_pydub_operations_used_are_sample_exact():
+    pcm = utterance(22050 + 7 * 110, lead=331, tail=17)
+    segment = speech(pcm)
+    assert segment.frame_count() == len(pcm) // 2
+    for first, last in [(0, 1), (331, 22050 + 331), (17, len(pcm) // 2 - 3)]:
+        part = segment.get_sample_slice(first, last)
+        assert part.frame_count() == last - first
+        assert part.raw_data == pcm[2 * first : 2 * last]
+
+
+def test_trims_pauses_and_times_are_exact_to_the_sample():
+    window = SAMPLE_RATE * 5 // 1000
+    tones = [window * 90, window * 41, window * 200]
+    audio = [speech(utterance(n, dc=300)) for n in tones]
+    pause_ms = [[300, 700], [0]]
+    track = assemble(script_of(pause_ms), list(audio))
+    # Each utterance keeps its tone plus EDGE_MS of lead-in and tail; each pause is the
+    # script's pause less the two edges, so the silence heard between tones is the pause.
+    kept = [n + 2 * EDGE for n in tones]
+    gaps = [round((p - 2 * EDGE_MS) * SAMPLE_RATE / 1000) for p in (300, 700)] + [0]
+    assert track.samples.size == sum(kept) + sum(gaps)
+    position = 0
+    for size, gap, pcm, seg_time in zip(kept, gaps, audio, track.timeline.segments, strict=True):
+        placed = track.samples[position : position + size].astype(np.float64)
+        original = np.frombuffer(pcm.raw_data, dtype="<i2")[4400 - EDGE : 4400 - EDGE + size]
+        expected = original - original.mean()  # the DC offset is taken out
+        inner = slice(FADE, size - FADE)  # away from the fades, the samples are the original's
+        assert np.array_equal(placed[inner], np.rint(expected[inner]))
+        assert abs(placed.mean()) < 40  # no DC reaches the track (fades leave a little)
+        assert seg_time.start_ms == round(position * 1000 / SAMPLE_RATE)
+        assert seg_time.end_ms == round((position + size) * 1000 / SAMPLE_RATE)
+        assert not track.samples[position + size : position + size + gap].any()
+        position += size + gap
+    chapters = track.timeline.chapters
+    assert [(c.title, c.start_ms) for c in chapters] == [
+        ("Chapter 0", 0),
+        ("Chapter 1", track.timeline.segments[2].start_ms),
+    ]
+    assert chapters[-1].end_ms == track.timeline.duration_ms == round(position * 1000 / SAMPLE_RATE)
+
+
+def test_silent_utterance_takes_no_time():
+    audio = [speech(bytes(2 * 22050)), speech(utterance(2205))]
+    track = assemble(script_of([[500, 300]]), audio)
+    first, second = track.timeline.segments
+    assert first.start_ms == first.end_ms == 0
+    assert second.start_ms == 0
+
+
+def test_assembly_and_loudness_hold_the_audio_at_most_twice():
+    # The memory bound of a long episode, checked where the audio is held (the real
+    # 50,000-word build is the slow test_long_article_memory): 20 minutes of synthetic speech
+    # in 3-second utterances, assembled, normalised, and streamed out as the encoder reads it.
+    window = SAMPLE_RATE * 5 // 1000
+    count = 400
+    tracemalloc.start()
+    try:
+        audio = [
+            speech(utterance(window * (560 + n % 7), lead=440, tail=440)) for n in range(count)
+        ]
+        audio_bytes = sum(len(a.raw_data) for a in audio)
+        track = assemble(script_of([[300] * count]), audio)
+        after_assembly, _ = tracemalloc.get_traced_memory()
+        curve = normalise(track.samples, track.sample_rate, LoudnessTarget())
+        streamed = sum(piece.size for piece in curve.slices(track.samples, track.sample_rate))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert streamed == track.samples.size
+    # Utterances are released as they are copied in: afterwards only the track is held.
+    assert after_assembly < 1.1 * audio_bytes
+    # At most the speech and the track at once (a float copy of the track would be 2x more).
+    assert peak < 2.2 * audio_bytes
