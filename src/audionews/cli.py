@@ -13,9 +13,10 @@ from typing import Any
 import click
 
 from audionews import __version__, console
+from audionews.audio.voices import DEFAULT_PROFILE
 from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
-from audionews.options import DEFAULT_PROFILE, DEFAULT_SHOW, BuildOptions, Rate
+from audionews.options import DEFAULT_SHOW, BuildOptions, Rate
 from audionews.presets import DEFAULT_PRESET, PRESETS
 from audionews.text.script import QuoteStyle
 
@@ -326,7 +327,7 @@ def batch(
     if not articles:
         raise _Exit("no articles found in " + ", ".join(inputs))
     with console.BatchReporter(len(articles)) as report:
-        results = run_batch(articles, out_dir, options, jobs=jobs, force=force, **report.hooks)
+        results = run_batch(articles, out_dir, options, jobs=jobs, force=force, **report.hooks())
     if as_json:
         click.echo(json.dumps([r.summary() for r in results], ensure_ascii=False))
     if any(r.status is BatchStatus.FAILED for r in results):

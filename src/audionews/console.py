@@ -6,7 +6,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import click
 
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from audionews.pipeline import Episode
     from audionews.text.script import Script
     from audionews.timeline import Chapter
+
+
+class BatchHooks(TypedDict):
+    on_start: Callable[[Path], None]
+    on_done: Callable[[BatchResult], None]
 
 
 class BatchReporter:
@@ -31,7 +36,9 @@ class BatchReporter:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="article", file=sys.stderr, dynamic_ncols=True)
-        self.hooks = {"on_start": self.start, "on_done": self.done}
+
+    def hooks(self) -> BatchHooks:
+        return {"on_start": self.start, "on_done": self.done}
 
     def __enter__(self) -> BatchReporter:
         return self

@@ -104,7 +104,7 @@ def limiter_gains(peaks: np.ndarray, gain: float, ceiling: float) -> np.ndarray:
     window = max(3, LOOKAHEAD_MS | 1)
     # Held one block wider than the smoothing, so interpolation never lifts a peak's gain.
     held = minimum_filter1d(needed, window + 2, mode="nearest")
-    return uniform_filter1d(held, window, mode="nearest") * np.float32(gain)
+    return np.asarray(uniform_filter1d(held, window, mode="nearest")) * np.float32(gain)
 
 
 def _k_weighting(rate: int) -> list[tuple[np.ndarray, np.ndarray]]:

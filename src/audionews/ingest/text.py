@@ -224,7 +224,7 @@ def _is_lone_attribution(line: str, blocks: list[Block], items: list[str]) -> bo
     if items or not blocks or not _fully_quoted(blocks[-1]):
         return False
     match = _LONE_ATTRIBUTION.match(line)
-    return bool(match) and _looks_like_name(match.group("who"))
+    return match is not None and _looks_like_name(match.group("who"))
 
 
 def _looks_like_name(text: str) -> bool:

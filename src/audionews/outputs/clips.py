@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from audionews.audio.encode import encode_mp3, mp3_output
 from audionews.errors import EpisodeError, OptionError, OutputError
 from audionews.files import Target, atomic_files
 from audionews.outputs import Output, OutputContext
-from audionews.outputs.tags import EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.outputs.tags import EpisodeTags, mp3_info, read_chapters, read_tags, write_tags
 from audionews.timeline import Chapter
 from audionews.tools import run_ffmpeg
 
@@ -57,10 +56,7 @@ def open_episode(path: Path) -> ClipSource:
     marks = read_chapters(path)  # raises EpisodeError for a missing or untagged file
     if not marks:
         raise EpisodeError(path, "the MP3 has no chapters")
-    try:
-        info = MP3(str(path)).info
-    except (HeaderNotFoundError, OSError) as exc:
-        raise EpisodeError(path, f"not a readable MP3 ({exc})") from None
+    info = mp3_info(path)
     duration_ms = round(info.length * 1000)
     ordered = sorted(marks, key=lambda mark: mark.start_ms)
     mended = []

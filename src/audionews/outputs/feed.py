@@ -34,12 +34,11 @@ import lxml.etree  # imported before feedgen, whose util module needs it
 import tomli_w
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
-from mutagen.mp3 import MP3
 
 from audionews.errors import EpisodeError, FeedError
 from audionews.files import atomic_files
 from audionews.outputs import Output, OutputContext
-from audionews.outputs.tags import read_tags
+from audionews.outputs.tags import mp3_info, read_tags
 from audionews.tools import run_ffmpeg
 
 if TYPE_CHECKING:
@@ -173,10 +172,7 @@ def _read_episode(mp3: Path) -> FeedEpisode:
         published = dt.datetime.combine(tags.date, dt.time(6, 0), dt.UTC)
     else:
         published = dt.datetime.fromtimestamp(mp3.stat().st_mtime, dt.UTC).replace(microsecond=0)
-    try:
-        duration = MP3(str(mp3)).info.length
-    except Exception as exc:
-        raise EpisodeError(mp3, f"not a readable MP3 ({exc})") from None
+    duration = mp3_info(mp3).length
     stem = mp3.with_suffix("")
     side = {
         mime: Path(f"{stem}{suffix}")
@@ -248,7 +244,7 @@ def _explicit(parent, value: bool) -> None:  # type: ignore[no-untyped-def]
     lxml.etree.SubElement(parent, f"{{{ITUNES_NS}}}explicit").text = "true" if value else "false"
 
 
-class _PodcastIndexFeed(BaseExtension):
+class _PodcastIndexFeed(BaseExtension):  # type: ignore[misc]  # feedgen has no types
     """The podcast namespace, and the channel's itunes:explicit."""
 
     def __init__(self) -> None:
@@ -262,7 +258,7 @@ class _PodcastIndexFeed(BaseExtension):
         return feed
 
 
-class _PodcastIndexEntry(BaseEntryExtension):
+class _PodcastIndexEntry(BaseEntryExtension):  # type: ignore[misc]
     """<podcast:chapters> and <podcast:transcript> for an item, and its itunes:explicit."""
 
     def __init__(self) -> None:

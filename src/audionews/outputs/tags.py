@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mutagen import MutagenError
 from mutagen.id3 import (
@@ -42,6 +43,7 @@ from mutagen.id3 import (
 # mutagen's own frame writer, private: mutagen has no public way to order frames, and
 # CHAP frames must be written in time order (see _TimeOrderedID3). Pinned in pyproject.toml.
 from mutagen.id3._tags import save_frame
+from mutagen.mp3 import MP3, MPEGInfo
 
 from audionews.errors import EpisodeError
 from audionews.outputs import Output, OutputContext
@@ -192,6 +194,26 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[Chapter]) -> No
         raise EpisodeError(path, f"cannot write tags ({exc})") from None
 
 
+@dataclass(frozen=True)
+class Mp3Info:
+    """An MP3's stream: length in seconds, bit rate in bits a second, sample rate in Hz."""
+
+    length: float
+    bitrate: int
+    sample_rate: int
+
+
+def mp3_info(path: Path) -> Mp3Info:
+    """What mutagen reads of the MPEG stream; EpisodeError if there is none."""
+    try:
+        info: Any = MP3(str(path)).info
+    except (MutagenError, OSError) as exc:
+        raise EpisodeError(path, f"not a readable MP3 ({exc})") from None
+    if not isinstance(info, MPEGInfo):
+        raise EpisodeError(path, "not a readable MP3 (no MPEG audio)")
+    return Mp3Info(float(info.length), int(info.bitrate or 0), int(info.sample_rate))
+
+
 def _load(path: Path) -> ID3:
     if not path.exists():
         raise EpisodeError(path, "no such file")
@@ -219,7 +241,7 @@ def read_chapters(path: Path) -> list[Chapter]:
     return [Chapter(_title(frame), frame.start_time, frame.end_time) for frame in ordered]
 
 
-def _title(frame: CHAP) -> str:
+def _title(frame: Any) -> str:  # a CHAP frame (mutagen makes its attributes at run time)
     titles = frame.sub_frames.getall("TIT2")
     return str(titles[0].text[0]) if titles and titles[0].text else frame.element_id
 

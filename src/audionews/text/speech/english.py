@@ -200,7 +200,7 @@ class English(LanguageRules):
     def year(self, value: int) -> str:
         from num2words import num2words
 
-        return num2words(value, lang="en", to="year")
+        return str(num2words(value, lang="en", to="year"))
 
     def say_number(self, token: str) -> str:
         value = self.parse_number(token)

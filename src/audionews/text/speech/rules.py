@@ -87,12 +87,12 @@ class LanguageRules:
             whole, _, fraction = f"{value:f}".partition(".")
             digits = " ".join(num2words(int(d), lang=self.num2words_lang) for d in fraction)
             return f"{num2words(int(whole), lang=self.num2words_lang)} {self.point_word} {digits}"
-        return num2words(value, lang=self.num2words_lang)
+        return str(num2words(value, lang=self.num2words_lang))
 
     def ordinal(self, value: int) -> str:
         if self.num2words_lang is None:
             return str(value)
-        return num2words(value, lang=self.num2words_lang, to="ordinal")
+        return str(num2words(value, lang=self.num2words_lang, to="ordinal"))
 
     def year(self, value: int) -> str:
         return self.cardinal(value)
