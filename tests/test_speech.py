@@ -26,7 +26,18 @@ def say(text: str, language: str = "en") -> str:
         pytest.param(
             "It cost $3.2bn.", "It cost three point two billion dollars.", id="dollars-bn"
         ),
-        pytest.param("A €1,200 fee.", "A one thousand, two hundred euros fee.", id="euros"),
+        pytest.param(
+            "A €1,200 fee.", "A one thousand two hundred euro fee.", id="euros-before-noun"
+        ),
+        pytest.param("It cost €1,200.", "It cost one thousand two hundred euros.", id="euros"),
+        pytest.param(
+            "The £48m project.", "The forty-eight million pound project.", id="pounds-before-noun"
+        ),
+        pytest.param(
+            "The council spent £48m last year.",
+            "The council spent forty-eight million pounds last year.",
+            id="pounds-not-before-noun",
+        ),
         pytest.param("Just $1.", "Just one dollar.", id="one-dollar"),
         pytest.param("It was $3.50.", "It was three dollars fifty cents.", id="dollars-cents"),
         pytest.param("Up 3.5%.", "Up three point five percent.", id="percent"),
@@ -83,11 +94,16 @@ def say(text: str, language: str = "en") -> str:
         pytest.param("A 1 km walk.", "A one kilometre walk.", id="km-singular"),
         pytest.param("Highs of 30°C.", "Highs of thirty degrees Celsius.", id="celsius"),
         pytest.param("At 60 mph.", "At sixty miles an hour.", id="mph"),
-        pytest.param("A 12kg bag.", "A twelve kilograms bag.", id="kg-joined"),
+        pytest.param("A 12kg bag.", "A twelve kilogram bag.", id="kg-joined-before-noun"),
+        pytest.param("It weighs 12kg.", "It weighs twelve kilograms.", id="kg-joined"),
+        pytest.param(
+            "They walked 5 km home.", "They walked five kilometres home.", id="km-no-determiner"
+        ),
         # abbreviations and acronyms
         pytest.param("The UAE, ICRC and BBC.", "The U.A.E., I.C.R.C. and B.B.C.", id="letters"),
         pytest.param("NATO and UNESCO met.", "Nato and Unesco met.", id="words"),
-        pytest.param("The POWs came home.", "The P.O.W's came home.", id="plural-acronym"),
+        pytest.param("The POWs came home.", "The P.O.W.'s came home.", id="plural-acronym"),
+        pytest.param("Two MPs spoke.", "Two M.P.'s spoke.", id="plural-acronym-two-letters"),
         pytest.param("The FRZT report.", "The F.R.Z.T. report.", id="unknown-unpronounceable"),
         pytest.param("The NOVARA plan.", "The Novara plan.", id="unknown-pronounceable"),
         pytest.param("World War II ended.", "World War II ended.", id="roman-numeral"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from audionews.dates import MONTH_NAMES, WrittenDate, replace_dates
 from audionews.text.speech.rules import Currency, LanguageRules
@@ -65,6 +66,7 @@ _ABBREVIATIONS = [
 class English(LanguageRules):
     code: str = "en"
     num2words_lang: str | None = "en"
+    singular_before_noun: bool = True
     # The article's own language tag: it decides how 3/10/2026 is read (dates.month_first).
     locale: str = "en"
     url_words: dict[str, str] = field(
@@ -197,6 +199,10 @@ class English(LanguageRules):
         text = self.fractions(text)
         return self.units_after_numbers(text)
 
+    def cardinal(self, value: Decimal | int) -> str:
+        # num2words writes "one thousand, two hundred": the comma would be a pause.
+        return super().cardinal(value).replace(",", "")
+
     def year(self, value: int) -> str:
         from num2words import num2words
 
@@ -322,7 +328,9 @@ class English(LanguageRules):
                 return word.capitalize() + plural
             letters = ".".join(word)
             if plural:
-                return letters + "'s"
+                # "P.O.W.'s": with its last dot, espeak-ng says the letters and a plural "s"
+                # (measured); "M.P's" was read "M dot P's", "M.P.s" "M P S".
+                return letters + ".'s"
             # Before a full stop the last letter's dot would double it.
             return letters if match.string[match.end() : match.end() + 1] == "." else letters + "."
 

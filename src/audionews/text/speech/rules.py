@@ -17,6 +17,10 @@ from num2words import num2words
 
 from audionews.text.speech import common
 
+_DETERMINER_BEFORE = re.compile(
+    r"(?:^|\s)(?:a|an|the|this|that|each|every|its|his|her|their|our|your|my)\s$", re.I
+)
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -41,6 +45,8 @@ class LanguageRules:
     units: dict[str, tuple[str, str]] = field(default_factory=dict)
     symbols: dict[str, str] = field(default_factory=dict)
     letter_acronyms: frozenset[str] = frozenset()
+    # "a twelve-kilogram bag": a unit before the noun it measures is singular.
+    singular_before_noun: bool = False
     word_acronyms: frozenset[str] = frozenset()
 
     # --- the order every language follows ---------------------------------------------------
@@ -125,16 +131,19 @@ class LanguageRules:
                 return match.group(0)
             currency = self.currencies[match.group("sym")]
             magnitude = self.magnitudes.get((match.group("mag") or "").lower(), "")
-            return self.say_amount(value, magnitude, currency)
+            return self.say_amount(value, magnitude, currency, self.modifies_noun(match))
 
         return after.sub(say, before.sub(say, text))
 
-    def say_amount(self, value: Decimal, magnitude: str, currency: Currency) -> str:
+    def say_amount(
+        self, value: Decimal, magnitude: str, currency: Currency, before_noun: bool = False
+    ) -> str:
         if magnitude:
-            return f"{self.cardinal(value)} {magnitude} {currency.plural}"
+            unit = currency.singular if before_noun else currency.plural
+            return f"{self.cardinal(value)} {magnitude} {unit}"
         whole = int(value)
         minor = int((value - whole) * 100)
-        name = currency.singular if whole == 1 else currency.plural
+        name = currency.singular if whole == 1 or before_noun else currency.plural
         spoken = f"{self.cardinal(whole)} {name}"
         if minor and currency.minor:
             spoken += f" {self.cardinal(minor)} {currency.minor}"
@@ -156,9 +165,19 @@ class LanguageRules:
         def say(match: re.Match[str]) -> str:
             value = self.parse_number(match.group("num"))
             singular, plural = self.units[match.group("unit")]
-            return f"{self.say_number(match.group('num'))} {singular if value == 1 else plural}"
+            one = value == 1 or self.modifies_noun(match)
+            return f"{self.say_number(match.group('num'))} {singular if one else plural}"
 
         return pattern.sub(say, text)
+
+    def modifies_noun(self, match: re.Match[str]) -> bool:
+        """Whether an amount stands before a noun as its modifier ("a €1,200 fee", "the 12kg
+        bag"), where languages such as English name the unit in the singular."""
+        if not self.singular_before_noun:
+            return False
+        before = match.string[: match.start()]
+        after = match.string[match.end() :]
+        return bool(_DETERMINER_BEFORE.search(before)) and bool(re.match(r" [a-z]", after))
 
     def say_number(self, token: str) -> str:
         value = self.parse_number(token)
