@@ -1,25 +1,34 @@
-"""Shared fixtures: paths to the project's examples and to ../shared, and independent readers."""
+"""Shared fixtures: the examples and ../shared, real episodes built once per session, a
+synthetic speech engine for tests of the other stages, tone MP3s, and independent readers."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+HARBOUR = EXAMPLES / "harbour-flood-barrier.txt"
+FERRY = EXAMPLES / "ferry-timetable.md"
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_efd6572f11c91c59.txt"
+NULL = ("-f", "null", "-")
+LAVFI = ("ffmpeg", "-v", "error", "-f", "lavfi", "-i")
+MP3_64K = ("-ar", "44100", "-ac", "1", "-b:a", "64k", "-id3v2_version", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Builds in tests use a segment cache of their own, never the user's."""
-    import os
-    import tempfile
-
     os.environ.setdefault("AUDIONEWS_CACHE", tempfile.mkdtemp(prefix="audionews-test-cache-"))
 
 
@@ -33,17 +42,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture
-def seed_article(tmp_path: Path) -> Path:
-    """A copy of the reference article (../shared is read-only)."""
-    copy = tmp_path / SEED.name
-    shutil.copyfile(SEED, copy)
-    return copy
-
-
-@pytest.fixture
-def example_article() -> Path:
-    return EXAMPLES / "harbour-flood-barrier.txt"
+# --- independent readers ---------------------------------------------------------------------
 
 
 def ffprobe(path: Path, *entries: str) -> dict:
@@ -57,8 +56,168 @@ def ffprobe(path: Path, *entries: str) -> dict:
     return json.loads(result.stdout)
 
 
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP), by ffmpeg's ebur128 filter."""
+    log = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", *NULL],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = log[log.rfind("Summary:") :]
+    lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return lufs, peak
+
+
+def decode(path: Path, rate: int | None = None) -> np.ndarray:
+    """A file's audio as float mono samples, decoded by ffmpeg (at ``rate`` if given)."""
+    resample = ["-ar", str(rate)] if rate else []
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", "1", *resample, "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype="<f4")
+
+
+def decoded_ms(path: Path) -> float:
+    """A file's duration by decoding it and counting samples (not ffprobe's estimate)."""
+    rate = int(ffprobe(path, "-show_streams")["streams"][0]["sample_rate"])
+    return decode(path).size / rate * 1000
+
+
 def audio_cli() -> str:
     """The installed audionews console script, as a user runs it."""
     path = shutil.which("audionews", path=str(ROOT / ".venv" / "bin")) or shutil.which("audionews")
     assert path, "audionews is not installed; run scripts/setup"
+    return path
+
+
+def run_cli(*args: str, timeout: int = 600, **kwargs) -> subprocess.CompletedProcess[str]:
+    """The console script in a process of its own, as a user runs it."""
+    return subprocess.run(
+        [audio_cli(), *args], capture_output=True, text=True, timeout=timeout, check=False, **kwargs
+    )
+
+
+# --- real episodes, built once per session --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """An episode built by the real console script: its --json summary and stderr."""
+
+    summary: dict
+    stderr: str
+
+    @property
+    def mp3(self) -> Path:
+        return Path(self.summary["mp3"])
+
+    @property
+    def folder(self) -> Path:
+        return self.mp3.parent
+
+
+def _build_once(factory: pytest.TempPathFactory, article: Path, *options: str) -> Built:
+    out = factory.mktemp(article.stem)
+    result = run_cli("build", str(article), "-o", str(out), "--json", *options)
+    assert result.returncode == 0, result.stderr
+    return Built(json.loads(result.stdout), result.stderr)
+
+
+@pytest.fixture(scope="session")
+def harbour(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """examples/harbour-flood-barrier.txt built with its clips (real espeak-ng and ffmpeg)."""
+    return _build_once(tmp_path_factory, HARBOUR, "--clips")
+
+
+@pytest.fixture(scope="session")
+def ferry(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """examples/ferry-timetable.md (Markdown, with a table and footnotes) built."""
+    return _build_once(tmp_path_factory, FERRY)
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The reference article from ../shared built with its clips."""
+    if not SEED.exists():
+        pytest.skip("../shared is absent")
+    return _build_once(tmp_path_factory, SEED, "--clips")
+
+
+@pytest.fixture
+def seed_article(tmp_path: Path) -> Path:
+    """A copy of the reference article (../shared is read-only)."""
+    copy = tmp_path / SEED.name
+    shutil.copyfile(SEED, copy)
+    return copy
+
+
+@pytest.fixture
+def example_article() -> Path:
+    return HARBOUR
+
+
+# --- a synthetic speech engine and tone MP3s ------------------------------------------------
+
+
+class ToneEngine:
+    """Stands in for speech synthesis in tests of the other stages: each utterance is a tone
+    whose length follows its text (75 ms a character), between short silences."""
+
+    name = "tone"
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def synthesize(self, utterances: Sequence, progress: Callable | None = None) -> list:
+        from audionews.audio.speech import SAMPLE_RATE, speech
+
+        found = []
+        for utterance in utterances:
+            self.texts.append(utterance.text)
+            samples = int(SAMPLE_RATE * 0.075 * max(1, len(utterance.text) // 4))
+            t = np.arange(samples)
+            tone = 9000 * np.sin(2 * np.pi * (180 + len(utterance.text) % 50) * t / SAMPLE_RATE)
+            pad = np.zeros(SAMPLE_RATE // 10)
+            found.append(speech(np.concatenate([pad, tone, pad]).astype("<i2").tobytes()))
+        if progress:
+            progress(len(utterances), len(utterances))
+        return found
+
+
+@pytest.fixture
+def tone_engine(monkeypatch: pytest.MonkeyPatch) -> ToneEngine:
+    """The tone engine, also standing in wherever a build makes its own engine (the CLI,
+    batch workers, which are forked and inherit it)."""
+    engine = ToneEngine()
+    monkeypatch.setattr("audionews.pipeline.default_engine", lambda options: engine)
+    monkeypatch.setattr("audionews.pipeline.require_espeak", lambda: None)
+    monkeypatch.setattr("audionews.batch.require_espeak", lambda: None)
+    return engine
+
+
+def tone_mp3(
+    path: Path,
+    title: str,
+    date=None,
+    seconds: int = 3,
+    chapters: Sequence = (),
+    artist: str = "Desk",
+) -> Path:
+    """A small tagged MP3 standing in for an episode (no synthesis needed to test a feed or
+    clips): a sine tone encoded by ffmpeg, tagged by audionews."""
+    from audionews.outputs.tags import EpisodeTags, write_tags
+    from audionews.timeline import Chapter
+
+    subprocess.run(
+        [*LAVFI, f"sine=frequency=440:duration={seconds}", *MP3_64K, "-y", str(path)],
+        check=True,
+    )
+    tags = EpisodeTags(
+        title=title, show="Test", date=date, artist=artist, description=f"About {title}"
+    )
+    write_tags(path, tags, list(chapters) or [Chapter("Only", 0, seconds * 1000)])
     return path

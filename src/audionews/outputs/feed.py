@@ -292,10 +292,8 @@ def _write_feed(folder: Path) -> Path:
     generator.podcastindex.explicit = show.explicit
     if show.author:
         generator.podcast.itunes_author(_xml_text(show.author))
-    if show.author or show.email:
-        generator.podcast.itunes_owner(
-            name=_xml_text(show.author or show.title), email=show.email or None
-        )
+    if show.email:  # itunes:owner needs an e-mail (feedgen refuses an owner without one)
+        generator.podcast.itunes_owner(name=_xml_text(show.author or show.title), email=show.email)
     generator.podcast.itunes_summary(_xml_text(show.description or show.title))
     listed = episodes(folder)
     # feedgen puts the most recently added entry first: add the oldest first.
