@@ -19,7 +19,7 @@ from audionews.cli import main
 from audionews.errors import SynthesisError
 from audionews.options import BuildOptions
 from audionews.pipeline import make as build
-from conftest import audio_cli, ffprobe
+from conftest import HARBOUR, Built, ffprobe, run_cli
 
 SEED_TITLES = [
     "First Part of Ukraine-Russia Prisoners of War Exchange Completed, Zelenskyy Says",
@@ -34,9 +34,7 @@ SEED_TITLES = [
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [audio_cli(), *args], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
+    return run_cli(*args, env=env, timeout=300)
 
 
 def check_chapters(mp3: Path, titles: list[str]) -> list[dict]:
@@ -93,12 +91,9 @@ def check_side_files(mp3: Path, chapters: list[dict]) -> None:
 
 
 @pytest.mark.e2e
-def test_build_example_with_json(tmp_path: Path, example_article: Path):
-    result = run("build", str(example_article), "-o", str(tmp_path), "--json")
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    mp3 = Path(summary["mp3"])
-    assert mp3 == tmp_path / "port-callow-opens-its-tidal-flood-barrier-after-six-years-of-work.mp3"
+def test_build_example_with_json(harbour: Built):
+    summary, mp3 = harbour.summary, harbour.mp3
+    assert mp3.name == "port-callow-opens-its-tidal-flood-barrier-after-six-years-of-work.mp3"
     titles = [
         "Port Callow Opens Its Tidal Flood Barrier After Six Years of Work",
         "How the Barrier Works",
@@ -115,21 +110,20 @@ def test_build_example_with_json(tmp_path: Path, example_article: Path):
     assert tags["album"] == "audionews"
     assert tags["genre"] == "Podcast"
     assert tags["language"] == "eng"
-    assert tags["date"].startswith("2026")
+    assert tags["date"] == "2026-10-03"
     assert "Section 1 of 3: How the Barrier Works." in tags["lyrics-transcript-eng"]
-    assert "wrote " in result.stderr
-    # Nothing but the finished episode and its side files is left in the folder.
+    assert "wrote " in harbour.stderr
+    # Nothing but the finished episode, its side files and its clips is left in the folder.
     stem = mp3.name.removesuffix(".mp3")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{stem}{suffix}" for suffix in (".mp3", ".chapters.json", ".vtt", ".srt")
-    )
-    assert [summary[key] for key in ("chapters_json", "vtt", "srt")] == [
-        str(tmp_path / f"{stem}{suffix}") for suffix in (".chapters.json", ".vtt", ".srt")
+    suffixes = (".mp3", ".chapters.json", ".vtt", ".srt", ".clips")
+    assert sorted(p.name for p in harbour.folder.iterdir()) == sorted(stem + s for s in suffixes)
+    assert [summary[key] for key in ("chapters_json", "vtt", "srt", "clips")] == [
+        str(harbour.folder / f"{stem}{suffix}") for suffix in suffixes[1:]
     ]
     check_side_files(mp3, chapters)
 
-    listed = run("chapters", str(mp3))
-    assert listed.returncode == 0
+    listed = CliRunner().invoke(main, ["chapters", str(mp3)])
+    assert listed.exit_code == 0
     lines = listed.stdout.splitlines()
     assert len(lines) == 4
     assert lines[1].split(None, 3)[0] == "2" and lines[1].endswith("How the Barrier Works")
@@ -137,12 +131,9 @@ def test_build_example_with_json(tmp_path: Path, example_article: Path):
 
 @pytest.mark.e2e
 @pytest.mark.shared
-def test_build_seed_article(tmp_path: Path, seed_article: Path):
-    result = run("build", str(seed_article), "-o", str(tmp_path / "out"), "--json")
-    assert result.returncode == 0, result.stderr
-    mp3 = Path(json.loads(result.stdout)["mp3"])
-    check_chapters(mp3, SEED_TITLES)
-    listed = json.loads(run("chapters", str(mp3), "--json").stdout)
+def test_build_seed_article(seed: Built):
+    check_chapters(seed.mp3, SEED_TITLES)
+    listed = json.loads(CliRunner().invoke(main, ["chapters", str(seed.mp3), "--json"]).stdout)
     assert [c["title"] for c in listed] == SEED_TITLES
     assert [c["number"] for c in listed] == list(range(1, 9))
 
@@ -151,10 +142,10 @@ def test_build_seed_article(tmp_path: Path, seed_article: Path):
     ("content", "cause"),
     [
         pytest.param(None, "no such file", id="missing"),
-        pytest.param("folder", "is a folder", id="folder"),
+        pytest.param("folder", "is a folder, not an article file", id="folder"),
         pytest.param(b"", "the file is empty", id="empty"),
-        pytest.param(b" \n\n \t\n", "only white space", id="whitespace"),
-        pytest.param(bytes(range(256)) * 8, "binary data", id="binary"),
+        pytest.param(b" \n\n \t\n", "the file holds only white space", id="whitespace"),
+        pytest.param(bytes(range(256)) * 8, "binary data, not text", id="binary"),
     ],
 )
 def test_bad_article_is_one_line_without_output(tmp_path: Path, content, cause: str):
@@ -164,14 +155,10 @@ def test_bad_article_is_one_line_without_output(tmp_path: Path, content, cause: 
     elif content is not None:
         article.write_bytes(content)
     out = tmp_path / "out"
-    result = run("build", str(article), "-o", str(out))
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr == f"audionews: cannot read {article}: {cause}\n" or (
-        cause in result.stderr and result.stderr.count("\n") == 1
-    )
-    assert "Traceback" not in result.stderr
-    assert not out.exists() or not any(out.iterdir())
+    result = CliRunner().invoke(main, ["build", str(article), "-o", str(out)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"audionews: cannot read {article}: {cause}\n"
+    assert not out.exists()
 
 
 def _path_with(tmp_path: Path, *programs: str) -> dict[str, str]:
@@ -214,15 +201,19 @@ def test_missing_program_names_its_package(
 
 
 def test_unknown_profile_and_unknown_voice(tmp_path: Path, example_article: Path):
-    result = run("build", str(example_article), "-o", str(tmp_path), "--voices", "nosuch")
-    assert result.returncode == 1
+    result = CliRunner().invoke(
+        main, ["build", str(example_article), "-o", str(tmp_path), "--voices", "nosuch"]
+    )
+    assert result.exit_code == 1
     assert result.stderr.startswith("audionews: unknown voice profile 'nosuch' (profiles: ")
     profile = tmp_path / "typo.toml"
     profile.write_text(
         '[narrator]\nvoice = "en-uss"\n[quote]\nvoice = "en-us+f3"\n[announcer]\nvoice = "en-us"\n'
     )
-    result = run("build", str(example_article), "-o", str(tmp_path), "--voices", str(profile))
-    assert result.returncode == 1
+    result = CliRunner().invoke(
+        main, ["build", str(example_article), "-o", str(tmp_path), "--voices", str(profile)]
+    )
+    assert result.exit_code == 1
     assert f"voice profile {profile} [narrator]: espeak-ng has no voice 'en-uss'" in result.stderr
     assert "closest installed: en-us" in result.stderr
     assert not list(tmp_path.glob("*.mp3"))
@@ -233,14 +224,28 @@ class _FailingEngine:
         raise SynthesisError("espeak-ng crashed")
 
 
-@pytest.mark.e2e
-def test_failed_build_keeps_the_earlier_episode(tmp_path: Path, example_article: Path):
+def test_failed_build_keeps_the_earlier_episode(tmp_path: Path, example_article: Path, tone_engine):
     good = build(example_article, tmp_path)
     before = {path: path.read_bytes() for path in good.files.values()}
     with pytest.raises(SynthesisError):
         build(example_article, tmp_path, BuildOptions(), engine=_FailingEngine())
     assert {path: path.read_bytes() for path in good.files.values()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in good.files.values())
+
+
+def test_up_to_date_build_is_skipped_and_force_builds_again(tmp_path: Path, tone_engine):
+    runner = CliRunner()
+    arguments = ["build", str(HARBOUR), "-o", str(tmp_path)]
+    assert runner.invoke(main, arguments).exit_code == 0
+    spoken = len(tone_engine.texts)
+    again = runner.invoke(main, arguments)
+    assert (again.exit_code, again.stdout) == (0, "")
+    mp3 = tmp_path / "port-callow-opens-its-tidal-flood-barrier-after-six-years-of-work.mp3"
+    assert again.stderr == f"{mp3} is up to date (--force builds it again)\n"
+    assert len(tone_engine.texts) == spoken
+    forced = runner.invoke(main, [*arguments, "--force"])
+    assert forced.exit_code == 0 and forced.stderr.startswith("synthesis: ")
+    assert len(tone_engine.texts) == 2 * spoken
 
 
 def test_version_and_help_on_every_command():
@@ -326,7 +331,9 @@ class _OneBadSegment:
         raise UtteranceFailed(3, "espeak-ng wrote no file")
 
 
-def test_failed_segment_is_named_by_chapter_and_segment(tmp_path: Path, example_article: Path):
+def test_failed_segment_is_named_by_chapter_and_segment(
+    tmp_path: Path, example_article: Path, tone_engine
+):
     from audionews.errors import SegmentSynthesisError
 
     with pytest.raises(SegmentSynthesisError) as caught:

@@ -11,43 +11,29 @@ import jsonschema
 import numpy as np
 import pytest
 import webvtt
+from click.testing import CliRunner, Result
 from mutagen.id3 import CHAP, ID3, TIT2, Encoding
 
+from audionews.cli import main
 from audionews.outputs.clips import safe_name
-from conftest import EXAMPLES, SEED, audio_cli, ffprobe
+from conftest import HARBOUR, Built, decoded_ms, ffprobe
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "podcast-chapters-1.2.0.json").read_text())
 TOLERANCE_MS = 30
 FRAME_MS = 1152 / 44100 * 1000
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [audio_cli(), *args], capture_output=True, text=True, timeout=600, check=False
-    )
-
-
-def decoded_ms(path: Path) -> float:
-    """A file's duration by decoding it and counting samples (not ffprobe's estimate)."""
-    rate = int(ffprobe(path, "-show_streams")["streams"][0]["sample_rate"])
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return len(raw) / 2 / rate * 1000
+def run(*args: str) -> Result:
+    """The command in process: clips need ffmpeg, not a process of their own."""
+    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture(scope="module")
-def episode(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("episode")
-    result = run(
-        "build", str(EXAMPLES / "harbour-flood-barrier.txt"), "-o", str(out), "--clips", "--json"
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+def episode(harbour: Built) -> dict:
+    return harbour.summary
 
 
+@pytest.mark.e2e
 def test_build_clips_match_their_chapters(episode: dict):
     mp3 = Path(episode["mp3"])
     folder = mp3.with_name(mp3.stem + ".clips")
@@ -83,9 +69,9 @@ def test_clip_by_title_and_number(episode: dict, tmp_path: Path, lossless: bool)
         str(tmp_path / "a.mp3"),
         *flags,
     )
-    assert by_title.returncode == 0, by_title.stderr
+    assert by_title.exit_code == 0, by_title.stderr
     by_number = run("clip", str(mp3), "--chapter", "3", "-o", str(tmp_path / "b.mp3"), *flags)
-    assert by_number.returncode == 0, by_number.stderr
+    assert by_number.exit_code == 0, by_number.stderr
     expected = (chapter["end_s"] - chapter["start_s"]) * 1000
     # Re-encoded clips are cut at the sample; copied frames land within a frame at each end.
     tolerance = 2 * FRAME_MS if lossless else TOLERANCE_MS
@@ -99,7 +85,7 @@ def test_clip_by_title_and_number(episode: dict, tmp_path: Path, lossless: bool)
 
 def test_clip_all_writes_numbered_safe_names(episode: dict, tmp_path: Path):
     result = run("clip", episode["mp3"], "--all", "-o", str(tmp_path), "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     listed = json.loads(result.stdout)
     assert [Path(c["clip"]).name for c in listed] == [
         "01-port-callow-opens-its-tidal-flood-barrier-after-six-years-of.mp3",
@@ -118,7 +104,7 @@ def test_clip_all_writes_numbered_safe_names(episode: dict, tmp_path: Path):
 )
 def test_unknown_chapter_is_a_clear_error(episode: dict, args, message):
     result = run("clip", episode["mp3"], *args)
-    assert result.returncode == 1 and message in result.stderr
+    assert result.exit_code == 1 and message in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -131,7 +117,7 @@ def test_side_files_validate(episode: dict):
     times = [(c.start_time.in_milliseconds(), c.end_time.in_milliseconds()) for c in cues]
     assert all(start < end for start, end in times)
     assert all(end <= after for (_, end), (after, _) in itertools.pairwise(times))
-    script = json.loads(run("script", str(EXAMPLES / "harbour-flood-barrier.txt"), "--json").stdout)
+    script = json.loads(run("script", str(HARBOUR), "--json").stdout)
     segments = [s for chapter in script["chapters"] for s in chapter["segments"]]
     # One cue per spoken segment, in order, with the segment's own words.
     assert [c.text.replace("\n", " ") for c in cues] == [s["text"] for s in segments]
@@ -187,7 +173,7 @@ def test_clip_from_an_mp3_chaptered_by_ffmpeg(tmp_path: Path):
     listed = json.loads(run("chapters", str(mp3), "--json").stdout)
     assert [c["title"] for c in listed] == ["Intro", "Main Part", "Outro"]
     result = run("clip", str(mp3), "--chapter", "main part", "-o", str(tmp_path / "main.mp3"))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert abs(decoded_ms(tmp_path / "main.mp3") - 3500) <= TOLERANCE_MS
     tags = ffprobe(tmp_path / "main.mp3", "-show_format")["format"]["tags"]
     assert (tags["title"], tags["album"], tags["artist"]) == ("Main Part", "Tone Test", "Sine Desk")
@@ -221,7 +207,7 @@ def test_v24_chapters_out_of_order_without_end_times(tmp_path: Path):
         ("Outro", 5.5),
     ]
     result = run("clip", str(mp3), "--chapter", "2", "-o", str(tmp_path / "c.mp3"))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert abs(decoded_ms(tmp_path / "c.mp3") - 3500) <= TOLERANCE_MS
 
 
@@ -243,7 +229,7 @@ def test_mp3_without_chapters_says_so(tmp_path: Path):
         check=True,
     )
     result = run("clip", str(mp3), "--all")
-    assert (result.returncode, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         1,
         f"audionews: cannot read {mp3}: the MP3 has no chapters\n",
     )
@@ -267,18 +253,16 @@ def test_safe_names(title: str, name: str):
     assert "/" not in name and ".." not in name
 
 
+@pytest.mark.e2e
 @pytest.mark.shared
-def test_seed_clips(tmp_path: Path):
-    result = run("build", str(SEED), "-o", str(tmp_path), "--clips", "--json")
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
-    mp3 = Path(summary["mp3"])
-    clips = sorted(mp3.with_name(mp3.stem + ".clips").glob("*.mp3"))
+def test_seed_clips(seed: Built, tmp_path: Path):
+    summary, mp3 = seed.summary, seed.mp3
+    clips = sorted(Path(summary["clips"]).glob("*.mp3"))
     assert len(clips) == 8
     for clip, chapter in zip(clips, summary["chapters"], strict=True):
         assert abs(decoded_ms(clip) - (chapter["end_s"] - chapter["start_s"]) * 1000) <= 30
     why = run("clip", str(mp3), "--chapter", "Why It Matters", "-o", str(tmp_path / "why.mp3"))
-    assert why.returncode == 0, why.stderr
+    assert why.exit_code == 0, why.stderr
     chapter = next(c for c in summary["chapters"] if c["title"] == "Why It Matters")
     assert (
         abs(decoded_ms(tmp_path / "why.mp3") - (chapter["end_s"] - chapter["start_s"]) * 1000) <= 30
