@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -18,9 +16,7 @@ from click.testing import CliRunner
 from audionews.cli import main
 from audionews.errors import FeedError
 from audionews.outputs.feed import Show, add_episode, episodes, init_feed, remove_episode
-from audionews.outputs.tags import EpisodeTags, write_tags
-from audionews.timeline import Chapter
-from conftest import EXAMPLES, SEED, audio_cli, ffprobe
+from conftest import HARBOUR, SEED, Built, ffprobe, tone_mp3
 
 BASE = "https://example.org/harbour"
 NS = {
@@ -30,37 +26,7 @@ NS = {
 
 
 def tone(path: Path, title: str, date: dt.date | None = None, seconds: int = 3) -> Path:
-    """A small tagged MP3 standing in for an episode (no synthesis needed to test a feed)."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-ar",
-            "44100",
-            "-ac",
-            "1",
-            "-b:a",
-            "64k",
-            "-id3v2_version",
-            "0",
-            "-y",
-            str(path),
-        ],
-        check=True,
-    )
-    write_tags(
-        path,
-        EpisodeTags(
-            title=title, show="Test", date=date, artist="Desk", description=f"About {title}"
-        ),
-        [Chapter("Only", 0, seconds * 1000)],
-    )
-    return path
+    return tone_mp3(path, title, date, seconds)
 
 
 @pytest.fixture
@@ -88,20 +54,17 @@ def parse(folder: Path):
 
 
 @pytest.mark.e2e
-def test_feed_of_real_episodes(tmp_path: Path, feed_dir: Path):
-    articles = [EXAMPLES / "harbour-flood-barrier.txt", EXAMPLES / "ferry-timetable.md"]
+def test_feed_of_real_episodes(
+    request: pytest.FixtureRequest, feed_dir: Path, harbour: Built, ferry: Built
+):
+    # The session's real episodes, added as a producer adds an episode built before; the
+    # one-command "build --feed" path is test_pipeline's, with the same code after the build.
+    built = [harbour, ferry]
     if SEED.exists():
-        articles.append(SEED)
-    for article in articles:
-        result = subprocess.run(
-            [audio_cli(), "build", str(article), "--feed", str(feed_dir), "--json"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["feed"] == str(feed_dir / "feed.xml")
+        built.append(request.getfixturevalue("seed"))
+    for episode in built:
+        result = CliRunner().invoke(main, ["feed", "add", str(feed_dir), str(episode.mp3)])
+        assert result.exit_code == 0, result.stderr
     parsed = parse(feed_dir)
     channel = parsed.feed
     assert (channel.title, channel.language, channel.link) == ("Harbour Briefings", "en-GB", BASE)
@@ -115,7 +78,7 @@ def test_feed_of_real_episodes(tmp_path: Path, feed_dir: Path):
     assert ffprobe(feed_dir / "cover.jpg", "-show_streams")["streams"][0]["width"] == 1400
 
     entries = parsed.entries
-    assert len(entries) == len(articles)
+    assert len(entries) == len(built)
     published = [e.published_parsed for e in entries]
     assert published == sorted(published, reverse=True)
     for entry, item in zip(entries, xml.findall("channel/item"), strict=True):
@@ -134,20 +97,30 @@ def test_feed_of_real_episodes(tmp_path: Path, feed_dir: Path):
         ]
         for link in [item.find("podcast:chapters", NS), *item.findall("podcast:transcript", NS)]:
             assert (feed_dir / "episodes" / Path(link.get("url")).name).is_file()
-    harbour = next(e for e in entries if e.title.startswith("Port Callow"))
-    assert harbour.published == "Sat, 03 Oct 2026 06:00:00 +0000"
-
-    # Building the same article again replaces its episode, with the same guid.
-    guids = [e.id for e in entries]
-    rebuilt = subprocess.run(
-        [audio_cli(), "build", str(articles[0]), "--feed", str(feed_dir)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    harbour_entry = next(e for e in entries if e.title.startswith("Port Callow"))
+    assert harbour_entry.published == "Sat, 03 Oct 2026 06:00:00 +0000"
+    assert (
+        harbour_entry.id == ffprobe(harbour.mp3, "-show_format")["format"]["tags"]["audionews:guid"]
     )
-    assert rebuilt.returncode == 0, rebuilt.stderr
+
+    # Adding the same article again replaces its episode, with the same guid.
+    guids = [e.id for e in entries]
+    again = CliRunner().invoke(main, ["feed", "add", str(feed_dir), str(harbour.mp3)])
+    assert again.exit_code == 0, again.stderr
     assert [e.id for e in parse(feed_dir).entries] == guids
+
+
+def test_build_into_a_feed_through_the_command(tmp_path: Path, feed_dir: Path, tone_engine):
+    runner = CliRunner()
+    arguments = ["build", str(HARBOUR), "--feed", str(feed_dir), "--json"]
+    first = runner.invoke(main, arguments)
+    assert first.exit_code == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["feed"] == str(feed_dir / "feed.xml")
+    assert Path(summary["mp3"]).parent == feed_dir / "episodes"
+    again = json.loads(runner.invoke(main, arguments).stdout)
+    (entry,) = parse(feed_dir).entries
+    assert entry.id == summary["guid"] == again["guid"]
 
 
 def test_re_add_replaces_and_remove_deletes_files(tmp_path: Path, feed_dir: Path):
@@ -226,8 +199,27 @@ def test_cli_init_list_remove(tmp_path: Path):
 def test_feed_errors(tmp_path: Path):
     with pytest.raises(FeedError, match="must start with https://"):
         init_feed(tmp_path / "f", Show(title="S", base_url="ftp://x"))
+    assert not (tmp_path / "f").exists()
     with pytest.raises(FeedError, match="is not a feed folder"):
         add_episode(tmp_path, tone(tmp_path / "y.mp3", "Y"))
-    result = CliRunner().invoke(main, ["feed", "remove", str(tmp_path), "urn:x"])
-    assert result.exit_code == 1 and "is not a feed folder" in result.output
-    assert sys.executable
+    for command in (["remove", str(tmp_path), "urn:x"], ["list", str(tmp_path)]):
+        result = CliRunner().invoke(main, ["feed", *command])
+        assert (result.exit_code, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"audionews: {tmp_path} is not a feed folder (no show.toml); "
+            "run 'audionews feed init'\n"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y.mp3"]
+
+
+def test_feed_init_title_with_control_characters_reads_back(tmp_path: Path):
+    folder = tmp_path / "show"
+    title = 'Tide "Report"\x0b\\ and more'
+    runner = CliRunner()
+    init = runner.invoke(
+        main, ["feed", "init", str(folder), "--title", title, "--base-url", BASE, "--author", "A"]
+    )
+    assert init.exit_code == 0, init.stderr
+    listed = runner.invoke(main, ["feed", "list", str(folder), "--json"])
+    assert (listed.exit_code, json.loads(listed.stdout)) == (0, [])
+    assert parse(folder).feed.title == 'Tide "Report"\\ and more'  # XML cannot carry \x0b
