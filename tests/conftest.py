@@ -165,7 +165,7 @@ def example_article() -> Path:
 
 class ToneEngine:
     """Stands in for speech synthesis in tests of the other stages: each utterance is a tone
-    whose length follows its text (75 ms a character), between short silences."""
+    whose length follows its text (25 ms for every 4 characters), between short silences."""
 
     name = "tone"
 
@@ -178,7 +178,7 @@ class ToneEngine:
         found = []
         for utterance in utterances:
             self.texts.append(utterance.text)
-            samples = int(SAMPLE_RATE * 0.075 * max(1, len(utterance.text) // 4))
+            samples = int(SAMPLE_RATE * 0.025 * max(1, len(utterance.text) // 4))
             t = np.arange(samples)
             tone = 9000 * np.sin(2 * np.pi * (180 + len(utterance.text) % 50) * t / SAMPLE_RATE)
             pad = np.zeros(SAMPLE_RATE // 10)
