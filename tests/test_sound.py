@@ -22,8 +22,9 @@ from conftest import HARBOUR, Built, decode, ebur128, ffprobe, run_cli
 
 
 def independent_loudness(mp3: Path) -> tuple[float, float]:
-    """Integrated loudness by pyloudnorm's BS.1770 meter and true peak by 4x oversampling,
-    both on the MP3 as ffmpeg decodes it: a second measurement, not the one in the tags."""
+    """Integrated loudness by pyloudnorm's BS.1770 meter and the true peak by oversampling to
+    at least 192 kHz (BS.1770's 4x at 48 kHz), both on the MP3 as ffmpeg decodes it: a second
+    measurement, not the one in the tags."""
     rate = int(ffprobe(mp3, "-show_streams")["streams"][0]["sample_rate"])
     samples = decode(mp3).astype(np.float64)
     lufs = pyloudnorm.Meter(rate).integrated_loudness(samples)
@@ -31,8 +32,11 @@ def independent_loudness(mp3: Path) -> tuple[float, float]:
     block = 4096
     count = samples.size // block
     loudest = np.argsort(np.abs(samples[: count * block]).reshape(count, block).max(axis=1))
+    factor = max(4, -(-192_000 // rate))
     peak = max(
-        np.abs(resample_poly(samples[max(0, b * block - 64) : (b + 1) * block + 64], 4, 1)).max()
+        np.abs(
+            resample_poly(samples[max(0, b * block - 64) : (b + 1) * block + 64], factor, 1)
+        ).max()
         for b in loudest[-16:]
     )
     return float(lufs), float(20 * np.log10(peak))
@@ -52,7 +56,9 @@ def check_sound(summary: dict, preset: str) -> None:
     tags = ffprobe(mp3, "-show_format")["format"]["tags"]
     other_lufs, other_peak = independent_loudness(mp3)
     assert abs(float(tags["audionews:loudness_lufs"]) - other_lufs) <= 0.3
-    assert abs(float(tags["audionews:true_peak_dbtp"]) - other_peak) <= 0.3
+    # Two true-peak estimators differ by up to 0.4 dB on a 22.05 kHz file (measured: compact).
+    assert abs(float(tags["audionews:true_peak_dbtp"]) - other_peak) <= 0.5
+    assert other_peak <= wanted.loudness.true_peak
     assert (summary["loudness_lufs"], summary["preset"]) == (
         float(tags["audionews:loudness_lufs"]),
         preset,
