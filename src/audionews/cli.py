@@ -13,15 +13,16 @@ from typing import Any
 import click
 
 from audionews import __version__, console
-from audionews.audio.voices import DEFAULT_PROFILE
 from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
-from audionews.options import DEFAULT_SHOW, BuildOptions, Rate
+from audionews.options import DEFAULT_PROFILE, DEFAULT_SHOW, BuildOptions, Rate
+from audionews.outputs.show import Show
 from audionews.presets import DEFAULT_PRESET, PRESETS
 from audionews.text.script import QuoteStyle
 
 F = Callable[..., Any]
 _debug = False
+SHOW = Show(title="", base_url="")  # the defaults of a show
 
 
 class _Exit(click.ClickException):
@@ -346,8 +347,8 @@ def feed() -> None:
 @click.option("--description", default="", help="What the show is.")
 @click.option("--author", default="", help="The show's author (itunes:author).")
 @click.option("--email", default="", help="The owner's e-mail (itunes:owner).")
-@click.option("--language", default="en", show_default=True, help="The show's language.")
-@click.option("--category", default="News", show_default=True, help="Apple Podcasts category.")
+@click.option("--language", default=SHOW.language, show_default=True, help="The show's language.")
+@click.option("--category", default=SHOW.category, show_default=True, help="Apple category.")
 @click.option("--explicit/--clean", default=False, help="Whether the show is explicit.")
 @click.option(
     "--image",
@@ -356,7 +357,7 @@ def feed() -> None:
 )
 def feed_init(folder: Path, image: Path | None, **show: Any) -> None:
     """Create a feed in FOLDER."""
-    from audionews.outputs.feed import Show, init_feed
+    from audionews.outputs.feed import init_feed
 
     path = init_feed(folder, Show(**show), image)
     click.echo(f"wrote {path}", err=True)

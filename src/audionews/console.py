@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, TypedDict
 
 import click
 
-from audionews.batch import BatchResult, BatchStatus
-
 if TYPE_CHECKING:
     from audionews.audio.voices import ListedVoice, VoiceProfile
+    from audionews.batch import BatchResult
     from audionews.pipeline import Episode
     from audionews.text.script import Script
     from audionews.timeline import Chapter
@@ -75,6 +74,8 @@ class BatchReporter:
 
 
 def batch_summary(results: list[BatchResult], seconds: float) -> None:
+    from audionews.batch import BatchStatus
+
     width = min(48, max((len(str(r.article)) for r in results), default=7))
     header = f"{'status':<8} {'article':<{width}} {'audio':>9} {'ch':>3} {'time':>6}"
     lines = ["", f"{header}  episode or reason"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from audionews.audio.voices import DEFAULT_PROFILE
 from audionews.errors import OptionError
 from audionews.ingest import ArticleFormat
 from audionews.presets import DEFAULT_PRESET
 from audionews.text.script import QuoteStyle
 
+DEFAULT_PROFILE = "default"
 DEFAULT_SHOW = "audionews"
 
 

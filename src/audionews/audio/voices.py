@@ -36,11 +36,11 @@ from pathlib import Path
 
 from audionews import data
 from audionews.errors import SynthesisError, VoiceProfileError
+from audionews.options import DEFAULT_PROFILE
 from audionews.text.script import Pauses, Role
 from audionews.text.speech.lexicon import Lexicon, parse_lexicon
 from audionews.tools import run_espeak
 
-DEFAULT_PROFILE = "default"
 ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from audionews.files import Target
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from audionews.article import Article
     from audionews.audio.assemble import Track
     from audionews.audio.encode import Measurement

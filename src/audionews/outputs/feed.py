@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import lxml.etree  # imported before feedgen, whose util module needs it
 import tomli_w
@@ -38,6 +37,7 @@ from feedgen.feed import FeedGenerator
 from audionews.errors import EpisodeError, FeedError
 from audionews.files import atomic_files
 from audionews.outputs import Output, OutputContext
+from audionews.outputs.show import Show
 from audionews.outputs.tags import mp3_info, read_tags
 from audionews.tools import run_ffmpeg
 
@@ -60,24 +60,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def _xml_text(text: str) -> str:
     """Text that XML 1.0 can carry: control characters it forbids are dropped."""
     return _NOT_XML.sub("", text)
-
-
-@dataclass(frozen=True)
-class Show:
-    """The show, as ``feed init`` was told it."""
-
-    title: str
-    base_url: str
-    description: str = ""
-    author: str = ""
-    email: str = ""
-    language: str = "en"
-    category: str = "News"
-    explicit: bool = False
-    image: str = "cover.jpg"
-
-    def url(self, relative: str) -> str:
-        return self.base_url.rstrip("/") + "/" + quote(relative)
 
 
 @dataclass(frozen=True)
