@@ -101,8 +101,11 @@ def test_least_recently_used_entries_are_evicted(tmp_path: Path):
 
 @pytest.mark.e2e
 def test_rebuild_after_an_edit_synthesises_only_the_edit(tmp_path: Path):
+    # The opening of the example article: enough sentences, little to synthesise.
     article = tmp_path / "harbour.txt"
-    text = (EXAMPLES / "harbour-flood-barrier.txt").read_text()
+    lines = (EXAMPLES / "harbour-flood-barrier.txt").read_text().splitlines()
+    text = "\n".join(lines[:12]) + "\n"
+    assert "in the rain." in text
     article.write_text(text)
     cache = SegmentCache(tmp_path / "cache")
     inner = Pyttsx3Engine()
@@ -111,7 +114,7 @@ def test_rebuild_after_an_edit_synthesises_only_the_edit(tmp_path: Path):
     cold = counting.count
     article.write_text(text.replace("in the rain.", "in the driving rain."))
     build(article, tmp_path / "out", BuildOptions(), engine=CachedEngine(counting, cache))
-    assert cold > 30
+    assert cold > 12
     assert counting.count - cold == 1
 
 

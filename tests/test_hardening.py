@@ -268,11 +268,11 @@ def test_output_folder_that_cannot_be_made(tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def long_story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """An article of about 1,300 words (7 minutes) and a folder holding its episode, built
+    """An article of about 900 words (5 minutes) and a folder holding its episode, built
     once; its speech is then in the session's cache."""
     folder = tmp_path_factory.mktemp("interrupted")
     article = folder / "long-story.txt"
-    body = [". ".join(words(14, n + k).capitalize() for k in range(3)) + "." for n in range(30)]
+    body = [". ".join(words(14, n + k).capitalize() for k in range(3)) + "." for n in range(20)]
     article.write_text("Storm Over the Harbour\n" + "\n".join(body) + "\n")
     first = folder / "first"
     result = run_cli("build", str(article), "-o", str(first))
