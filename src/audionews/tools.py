@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import subprocess
@@ -73,21 +74,38 @@ def require_espeak() -> None:
 
 
 @contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait while a process starts, so it is never started unowned."""
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
-    except (AttributeError, OSError, ValueError):  # no sigmask on this platform
+def stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then act as they would have.
+
+    Blocking the signals is not enough: the operating system hands a signal to any thread
+    that does not block it (numpy's own threads, say), and Python then raises in the main
+    thread at its next step, wherever that is. So the handlers themselves are swapped for
+    ones that only note the signal; a process started in the block is owned before the
+    stop is acted on. Only the main thread can change handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    noted: list[int] = []
+    previous = {number: signal.getsignal(number) for number in _STOPS}
+    held = [n for n, handler in previous.items() if handler not in (signal.SIG_IGN, None)]
+    for number in held:
+        signal.signal(number, lambda signum, frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number in held:
+            signal.signal(number, previous[number])
+        for signum in noted:
+            handler = previous[signal.Signals(signum)]
+            if callable(handler):
+                handler(signum, None)
+            else:  # the default action: deliver it again, now that it is no longer held
+                os.kill(os.getpid(), signum)
 
 
 def _start(program: Program, command: list[str], **popen: object) -> subprocess.Popen[bytes]:
-    """Start ``command``; the caller holds stops (``_stops_held``) until it owns the process."""
+    """Start ``command``; the caller holds stops (``stops_held``) until it owns the process."""
     try:
         return subprocess.Popen(command, **popen)  # type: ignore[call-overload, no-any-return]
     except OSError as exc:
@@ -118,7 +136,7 @@ def run(
     command = [require(program), *arguments]
     process: subprocess.Popen[bytes] | None = None
     try:
-        with _stops_held():
+        with stops_held():
             process = _start(
                 program,
                 command,
@@ -151,7 +169,7 @@ def stream(program: Program, arguments: Sequence[str], chunks: Iterable[bytes]) 
     errors: list[bytes] = []
     reader: threading.Thread | None = None
     try:
-        with _stops_held():
+        with stops_held():
             process = _start(
                 program,
                 command,

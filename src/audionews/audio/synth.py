@@ -36,7 +36,7 @@ from typing import Protocol
 from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError, SynthesisError
-from audionews.tools import run_espeak
+from audionews.tools import run_espeak, stops_held
 
 SEGMENT_TIMEOUT_S = 120
 
@@ -118,8 +118,9 @@ class Pyttsx3Engine:
                 share = max(1, round(jobs * len(indices) / len(utterances)))
                 workers = min(share, max(1, len(indices) // 8))
                 expected = reference_seconds(voice)
-                pool = context.Pool(workers, _init_worker, (workdir, voice, expected))
-                pools.append(pool)
+                with stops_held():  # a pool half made by Ctrl-C could not be stopped
+                    pool = context.Pool(workers, _init_worker, (workdir, voice, expected))
+                    pools.append(pool)
                 size = max(1, min(16, len(indices) // (workers * 4) or 1))
                 for first in range(0, len(indices), size):
                     chunk = [(i, utterances[i].text) for i in indices[first : first + size]]
@@ -236,6 +237,8 @@ def _init_worker(workdir: str, voice: Voice, expected: float | None = None) -> N
     global _worker, _worker_error
     # The parent handles Ctrl-C and tears the pool down; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # And stops at once when the pool is terminated, whatever handler it was forked with.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
