@@ -11,8 +11,9 @@ span to the script's segments by words, and prints:
 - role accuracy: spans whose every word is carried by segments of the expected role;
 - speaker accuracy over quotations whose speaker is named (a person or an organisation):
   every word carried by a quote segment whose speaker is the expected full name, after
-  normalising case, whitespace, punctuation and honorifics; and for documents and anonymous
-  sources, whether no person of the article was named instead ("unnamed ok");
+  normalising case, whitespace, punctuation and honorifics (and, leniently, whether the
+  label names the right person at all, e.g. by surname: "right person"); and for documents
+  and anonymous sources, whether no person of the article was named instead ("unnamed");
 - quotation words lost: gold words the script does not carry at all;
 - the language detected against the expected one, and the headings found against expected;
 
