@@ -101,12 +101,17 @@ _HONORIFICS = {
 }  # fmt: skip
 
 
+_ARTICLES = {"the", "le", "la", "les", "l", "el", "los", "las"}
+
+
 def normal_name(name: str | None) -> str:
-    """A speaker's name compared by words, without honorifics or a leading "the"."""
+    """A speaker's name compared by words, without honorifics or a leading article."""
     if not name:
         return ""
     found = words(name)
-    while found and (found[0] in _HONORIFICS or found[0] == "the"):
+    # Honorifics go; so does a leading article ("the council", "la préfecture") when a name
+    # is left after it.
+    while len(found) > 1 and (found[0] in _HONORIFICS or found[0] in _ARTICLES):
         found = found[1:]
     return " ".join(found)
 

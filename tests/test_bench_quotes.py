@@ -118,6 +118,7 @@ def test_names_lose_honorifics_case_and_spacing_but_not_particles() -> None:
     assert bq.normal_name("Mr.  Benedikt   MARSH") == "benedikt marsh"
     assert bq.normal_name("Ms Fionnuala Ní Bhriain") == "fionnuala ní bhriain"
     assert bq.normal_name("the Harbour Trust") == "harbour trust"
+    assert bq.normal_name("La préfecture") == bq.normal_name("préfecture") == "préfecture"
     assert bq.normal_name("Luis de la Peña") == "luis de la peña"
     assert bq.normal_name("union organiser Gary Pell") != bq.normal_name("Gary Pell")
 
