@@ -272,13 +272,9 @@ def read_script(path: Path) -> ScriptView:
     so that nested chapters, once the Script has them, are scored with their levels; a flat
     list of chapters is level 2 throughout.
     """
-    from audionews.ingest import read_article
-    from audionews.script import make_script
-    from audionews.speech import speakable_script
-    from audionews.voices import load_profile
+    from audionews.pipeline import prepare
 
-    profile = load_profile(check_installed=False)
-    script = speakable_script(make_script(read_article(path), profile.pauses))
+    script = prepare(path, for_speech=False).script
     segments: list[SegmentView] = []
     headings: list[tuple[str, int]] = []
 
