@@ -1,0 +1,276 @@
+"""The article's body from a page: trafilatura's XML read into blocks, two extractions merged.
+
+trafilatura's precise mode (favor_precision) finds where the article is but drops parts of it
+(a paragraph after an image, a section whose heading looks like a teaser); its default mode
+keeps those but also more of the page around the article. Neither alone keeps precision and
+recall together, so both are run and merged block by block: the precise extraction marks
+the article's span, and what the default one finds inside that span is the article too.
+What only the default mode finds before or after the span is left out. When the precise
+extraction is a small part of the default one (it lost most of the article), the default
+one is read instead. Both choices were decided on the development half of the extraction
+benchmark (see scripts/bench_extraction.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import trafilatura
+from lxml import etree
+
+from audionews.article import Block, Figure, Heading, ListBlock, Paragraph, Quotation, Table
+
+_ATTRIBUTION = re.compile(r"^(?:—|–|―|-{1,2})\s*(?P<who>\S.*)$")
+# Below this share of the default extraction's words the precise one has lost the article.
+FALLBACK_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A block with what the rules need to know of where it came from.
+
+    links: the share of its text that is link text (1.0: a link and nothing else).
+    src: for an image, where it was loaded from.
+    """
+
+    block: Block
+    links: float = 0.0
+    src: str = ""
+
+
+_SPACE_BEFORE = re.compile(r"\s+(?=[,.;:!?)\]}»”’%])")
+_SPACE_AFTER = re.compile(r"(?<=[(\[{«“‘$£€])\s+")
+
+
+def words(element: etree._Element) -> str:
+    """The text of an element; an inline quotation (from <q>) keeps its quotation marks.
+
+    trafilatura trims the spaces around a link ("reported<ref>WeWork</ref>"), so a link is
+    set apart by spaces, and the spaces this puts before punctuation are taken out again.
+    """
+    return _SPACE_AFTER.sub("", _SPACE_BEFORE.sub("", _words(element)))
+
+
+def _words(element: etree._Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        inner = _words(child)
+        if child.tag == "quote":
+            inner = f"“{inner}”"
+        elif child.tag == "ref":
+            inner = f" {inner} "
+        parts.append(inner)
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def _link_share(element: etree._Element) -> float:
+    text = len("".join(words(element).split()))
+    if not text:
+        return 0.0
+    linked = sum(len("".join(words(ref).split())) for ref in element.iter("ref"))
+    return min(1.0, linked / text)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).casefold().strip()
+
+
+def extract(page: Any, mode: dict[str, bool]) -> etree._Element | None:
+    """One trafilatura extraction of the page (an lxml tree, left untouched) as XML."""
+    extracted = trafilatura.extract(
+        copy.deepcopy(page),
+        output_format="xml",
+        include_tables=True,
+        include_images=True,
+        include_links=True,
+        include_formatting=False,
+        include_comments=False,
+        **mode,
+    )
+    if not extracted:
+        return None
+    body = etree.fromstring(extracted.encode("utf-8"))
+    main = body.find("main")
+    return main if main is not None else body
+
+
+def pieces(container: etree._Element, attributions: dict[str, str]) -> list[Piece]:
+    """trafilatura's XML elements as blocks, in reading order."""
+    found: list[Piece] = []
+    for element in container:
+        tag = element.tag
+        if tag == "head":
+            text = words(element)
+            rend = element.get("rend", "h2")
+            level = int(rend[1:]) if rend[1:].isdigit() else 2
+            if text:
+                found.append(Piece(Heading(text, level), _link_share(element)))
+        elif tag == "p":
+            found.extend(_paragraph(element))
+        elif tag == "quote":
+            found.extend(Piece(q, _link_share(element)) for q in _quotation(element, attributions))
+        elif tag == "list":
+            listing = _list(element)
+            if listing.items:
+                found.append(Piece(listing, _link_share(element)))
+        elif tag == "table":
+            if is_layout_table(element):
+                found.extend(_layout_cells(element, attributions))
+                continue
+            table = _table(element)
+            if table.rows or table.header:
+                found.append(Piece(table, _link_share(element)))
+        elif tag == "graphic":
+            found.append(_graphic(element))
+        elif tag in ("div", "main", "section"):
+            found.extend(pieces(element, attributions))
+    return found
+
+
+# A cell holding more words than this is running text, not a datum.
+LAYOUT_CELL_WORDS = 60
+_BLOCK_TAGS = ("p", "head", "list", "quote", "table", "graphic")
+
+
+def is_layout_table(element: etree._Element) -> bool:
+    """A table used to lay out a page: a cell holds paragraphs, headings or lists, or a long
+    run of text. A data table's cells hold short data."""
+    for cell in element.iter("cell"):
+        if any(child.tag in _BLOCK_TAGS for child in cell):
+            return True
+        if len(words(cell).split()) > LAYOUT_CELL_WORDS:
+            return True
+    return False
+
+
+def _layout_cells(element: etree._Element, attributions: dict[str, str]) -> list[Piece]:
+    """A layout table read as its content, cell after cell, each as the blocks it holds."""
+    found: list[Piece] = []
+    cells = [cell for row in element.findall("row") for cell in row.findall("cell")]
+    for cell in cells:
+        if any(child.tag in _BLOCK_TAGS for child in cell):
+            # Text standing loose beside the blocks is a paragraph of its own.
+            loose = " ".join((cell.text or "").split())
+            if loose:
+                found.append(Piece(Paragraph(loose)))
+            found.extend(pieces(cell, attributions))
+        else:
+            text = words(cell)
+            if text:
+                found.append(Piece(Paragraph(text), _link_share(cell)))
+    return found
+
+
+def _paragraph(element: etree._Element) -> list[Piece]:
+    """A paragraph; images inside it stand before it as figures of their own."""
+    found = [_graphic(graphic) for graphic in element.iter("graphic")]
+    text = words(element)
+    if text:
+        found.append(Piece(Paragraph(text), _link_share(element)))
+    return found
+
+
+def _graphic(element: etree._Element) -> Piece:
+    caption = " ".join((element.get("alt") or element.get("title") or "").split())
+    return Piece(Figure(caption), 0.0, element.get("src") or "")
+
+
+def _quotation(element: etree._Element, attributions: dict[str, str]) -> list[Block]:
+    parts = [words(child) for child in element if child.tag == "p"] or [words(element)]
+    parts = [part for part in parts if part]
+    attribution = attributions.get(norm(" ".join(parts)))
+    if attribution is None and parts and (match := _ATTRIBUTION.match(parts[-1])):
+        attribution = match.group("who")
+        parts.pop()
+    text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
+    return [Quotation(text, attribution)] if text else []
+
+
+def _list(element: etree._Element) -> ListBlock:
+    items: list[str] = []
+    sublists: list[tuple[int, ListBlock]] = []
+    for item in element.findall("item"):
+        nested = item.find("list")
+        if nested is not None:
+            item.remove(nested)
+            sub = _list(nested)
+            if sub.items:
+                sublists.append((len(items), sub))
+        text = words(item)
+        if text:
+            items.append(text)
+    return ListBlock(tuple(items), element.get("rend") == "ol", tuple(sublists))
+
+
+def _table(element: etree._Element) -> Table:
+    header: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = []
+    for row in element.findall("row"):
+        cells = row.findall("cell")
+        texts = tuple(words(cell) for cell in cells)
+        if not any(texts):
+            continue
+        if not header and not rows and cells and all(c.get("role") == "head" for c in cells):
+            header = texts
+        else:
+            rows.append(texts)
+    return Table(header, tuple(rows))
+
+
+def key(piece: Piece) -> str:
+    """What two extractions of the same block have in common."""
+    block = piece.block
+    if isinstance(block, Figure):
+        return "figure " + (piece.src or block.caption)
+    if isinstance(block, ListBlock):
+        return "list " + norm(" ".join(block.items))
+    if isinstance(block, Table):
+        return "table " + norm(" ".join(" ".join(row) for row in (block.header, *block.rows)))
+    return norm(getattr(block, "text", ""))
+
+
+def word_count(found: list[Piece]) -> int:
+    return sum(len(key(piece).split()) for piece in found if not isinstance(piece.block, Figure))
+
+
+def _fuller(short: Piece, long: Piece) -> bool:
+    """Whether ``long`` is the same block as ``short`` with words that ``short`` lost."""
+    if type(short.block) is not type(long.block) or isinstance(short.block, Figure):
+        return False
+    a, b = key(short).split(), key(long).split()
+    if len(b) <= len(a):
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    kept = sum(size for _, _, size in matcher.get_matching_blocks())
+    return kept >= 0.9 * len(a)
+
+
+def merge(precise: list[Piece], broad: list[Piece], fill: bool = False) -> list[Piece]:
+    """The precise extraction, each block in its fullest version; with ``fill``, also what
+    the broad one finds between two of the precise one's blocks."""
+    if not broad:
+        return precise
+    if word_count(precise) < FALLBACK_SHARE * word_count(broad):
+        return broad
+    matcher = difflib.SequenceMatcher(
+        None, [key(p) for p in precise], [key(p) for p in broad], autojunk=False
+    )
+    merged: list[Piece] = []
+    opcodes = matcher.get_opcodes()
+    equal = [i for i, op in enumerate(opcodes) if op[0] == "equal"]
+    first, last = (equal[0], equal[-1]) if equal else (len(opcodes), -1)
+    for index, (op, p1, p2, b1, b2) in enumerate(opcodes):
+        if op == "replace":
+            others = broad[b1:b2]
+            for piece in precise[p1:p2]:
+                merged.append(next((o for o in others if _fuller(piece, o)), piece))
+        else:
+            merged.extend(precise[p1:p2])
+        if fill and op == "insert" and first < index < last:
+            merged.extend(broad[b1:b2])
+    return merged
