@@ -27,11 +27,11 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from audionews.article import Article, Paragraph
+from audionews.article import Article, Paragraph, Quotation
 from audionews.errors import ArticleError
 from audionews.ingest import html_meta
-from audionews.ingest.html_body import Piece, extract, merge, pieces
-from audionews.ingest.html_rules import clean_page, tidy
+from audionews.ingest.html_body import Piece, extract, merge, norm, pieces
+from audionews.ingest.html_rules import LINKED, clean_page, tidy
 from audionews.ingest.language import detect_language
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
@@ -82,6 +82,7 @@ def parse_html(
     if tree is None:
         raise ArticleError(where, "not an HTML page that can be parsed")
     clean_page(tree)
+    clean_page(page)  # nor is a player's or dialog's text a standfirst or a byline
     attributions = html_meta.quote_attributions(copy.deepcopy(page))
     found = _body(tree, attributions)
     if not found:
@@ -92,11 +93,17 @@ def parse_html(
     found = html_meta.without_title(found, title)
     first = next((p.block.text for p in found if isinstance(p.block, Paragraph)), None)
     lead = html_meta.standfirst(page, title, first)
-    blocks = [piece.block for piece in tidy(found, title, html_meta.figure_captions(page), lead)]
-    if lead:
-        blocks.insert(0, Paragraph(lead))
-    if not any(isinstance(block, Paragraph) for block in blocks):
+    kept = tidy(found, title, html_meta.figure_captions(page), lead)
+    # Links alone ("Home", a menu) are no article.
+    if not any(isinstance(p.block, Paragraph) and p.links < LINKED for p in kept):
         raise ArticleError(where, "no article found in the page")
+    blocks = [piece.block for piece in kept]
+    if lead and not any(
+        f" {norm(lead)} " in f" {norm(block.text)} "
+        for block in blocks
+        if isinstance(block, Paragraph | Quotation)
+    ):
+        blocks.insert(0, Paragraph(lead))
     language = html_meta.language(page) or detect_language(
         " ".join(block.text for block in blocks if isinstance(block, Paragraph))
     )

@@ -14,6 +14,7 @@ benchmark (see scripts/bench_extraction.py).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -35,11 +36,14 @@ class Piece:
 
     links: the share of its text that is link text (1.0: a link and nothing else).
     src: for an image, where it was loaded from.
+    ghost: found only by the broad extraction outside the article: never read, but it tells
+        the rules what stands around the article (a teaser's headline before its blurb).
     """
 
     block: Block
     links: float = 0.0
     src: str = ""
+    ghost: bool = False
 
 
 _SPACE_BEFORE = re.compile(r"\s+(?=[,.;:!?)\]}»”’%])")
@@ -100,40 +104,85 @@ def extract(page: Any, mode: dict[str, bool]) -> etree._Element | None:
 
 
 def pieces(container: etree._Element, attributions: dict[str, str]) -> list[Piece]:
-    """trafilatura's XML elements as blocks, in reading order."""
+    """trafilatura's XML elements as blocks, in reading order.
+
+    trafilatura sometimes leaves text loose between two elements, where an inline element
+    (an <em>, a link) split a paragraph: "given the source is </p>DigiTimes<p>, we would".
+    Such text, and a paragraph that goes on from it, are joined back to the paragraph they
+    continue.
+    """
     found: list[Piece] = []
+    _loose(found, container.text)
     for element in container:
-        tag = element.tag
-        if tag == "head":
-            text = words(element)
-            rend = element.get("rend", "h2")
-            level = int(rend[1:]) if rend[1:].isdigit() else 2
-            if text:
-                found.append(Piece(Heading(text, level), _link_share(element)))
-        elif tag == "p":
-            found.extend(_paragraph(element))
-        elif tag == "quote":
-            found.extend(Piece(q, _link_share(element)) for q in _quotation(element, attributions))
-        elif tag == "list":
-            listing = _list(element)
-            if listing.items:
-                found.append(Piece(listing, _link_share(element)))
-        elif tag == "table":
-            if is_layout_table(element):
-                found.extend(_layout_cells(element, attributions))
-                continue
-            table = _table(element)
-            if table.rows or table.header:
-                found.append(Piece(table, _link_share(element)))
-        elif tag == "graphic":
-            found.append(_graphic(element))
-        elif tag in ("div", "main", "section"):
-            found.extend(pieces(element, attributions))
+        _element(element, attributions, found)
+        _loose(found, element.tail)
     return found
+
+
+def _element(element: etree._Element, attributions: dict[str, str], found: list[Piece]) -> None:
+    tag = element.tag
+    if tag == "head":
+        text = words(element)
+        rend = element.get("rend", "h2")
+        level = int(rend[1:]) if rend[1:].isdigit() else 2
+        if text:
+            found.append(Piece(Heading(text, level), _link_share(element)))
+    elif tag == "p":
+        for piece in _paragraph(element):
+            _add_paragraph(found, piece)
+    elif tag == "quote":
+        found.extend(Piece(q, _link_share(element)) for q in _quotation(element, attributions))
+    elif tag == "list":
+        listing = _list(element)
+        if listing.items:
+            found.append(Piece(listing, _link_share(element)))
+    elif tag == "table":
+        if is_layout_table(element):
+            found.extend(_layout_cells(element, attributions))
+            return
+        table = _table(element)
+        if table.rows or table.header:
+            found.append(Piece(table, _link_share(element)))
+    elif tag == "graphic":
+        found.append(_graphic(element))
+    elif tag in ("div", "main", "section"):
+        found.extend(pieces(element, attributions))
+    elif tag in ("ref", "hi", "lb"):
+        # An inline element left between two paragraphs: the words of the paragraph it split.
+        _loose(found, words(element), _link_share(element))
+
+
+def _loose(found: list[Piece], text: str | None, links: float = 0.0) -> None:
+    text = " ".join((text or "").split())
+    if text and not re.fullmatch(r"(?:https?://|www\.)\S*", text):
+        _add_paragraph(found, Piece(Paragraph(text), links))
+
+
+def _add_paragraph(found: list[Piece], piece: Piece) -> None:
+    """Add a paragraph, joined to the one before when it goes on from it mid-sentence."""
+    block = piece.block
+    before = found[-1].block if found else None
+    if (
+        isinstance(block, Paragraph)
+        and isinstance(before, Paragraph)
+        and not re.search(r"[.!?:…\"”»)]$", before.text)
+        and (
+            (re.match(r"[,.;:)\]!?]|[^\W\d_]", block.text) and not block.text[0].isupper())
+            or (len(before.text.split()) >= 5 and len(block.text.split()) <= 3)
+        )
+    ):
+        joined = f"{before.text} {block.text}"
+        joined = _SPACE_BEFORE.sub("", joined)
+        a, b = len(before.text), len(block.text)
+        links = (found[-1].links * a + piece.links * b) / (a + b)
+        found[-1] = Piece(Paragraph(joined), links)
+        return
+    found.append(piece)
 
 
 # A cell holding more words than this is running text, not a datum.
 LAYOUT_CELL_WORDS = 60
+LAYOUT_MENU_LINKS = 0.8
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "graphic")
 
 
@@ -161,7 +210,8 @@ def _layout_cells(element: etree._Element, attributions: dict[str, str]) -> list
             found.extend(pieces(cell, attributions))
         else:
             text = words(cell)
-            if text:
+            # A cell of links beside the content is the page's menu.
+            if text and _link_share(cell) < LAYOUT_MENU_LINKS:
                 found.append(Piece(Paragraph(text), _link_share(cell)))
     return found
 
@@ -217,7 +267,7 @@ def _table(element: etree._Element) -> Table:
             continue
         if not header and not rows and cells and all(c.get("role") == "head" for c in cells):
             header = texts
-        else:
+        elif texts != header:  # a header row repeated in the body is read once
             rows.append(texts)
     return Table(header, tuple(rows))
 
@@ -265,12 +315,15 @@ def merge(precise: list[Piece], broad: list[Piece], fill: bool = False) -> list[
     equal = [i for i, op in enumerate(opcodes) if op[0] == "equal"]
     first, last = (equal[0], equal[-1]) if equal else (len(opcodes), -1)
     for index, (op, p1, p2, b1, b2) in enumerate(opcodes):
-        if op == "replace":
-            others = broad[b1:b2]
-            for piece in precise[p1:p2]:
-                merged.append(next((o for o in others if _fuller(piece, o)), piece))
-        else:
-            merged.extend(precise[p1:p2])
+        others = broad[b1:b2] if op in ("insert", "replace") else []
+        used: list[Piece] = []
+        for piece in precise[p1:p2]:
+            fuller = next((o for o in others if _fuller(piece, o)), None)
+            if fuller is not None:
+                used.append(fuller)
+            merged.append(fuller or piece)
         if fill and op == "insert" and first < index < last:
-            merged.extend(broad[b1:b2])
+            merged.extend(others)
+        else:
+            merged.extend(dataclasses.replace(o, ghost=True) for o in others if o not in used)
     return merged

@@ -295,6 +295,9 @@ def _without_role(part: str) -> str:
     words = part[: match.start()].split()
     while words and words[-1].casefold().strip(",") in _ROLE_WORDS:
         words.pop()
+    if not words or all(w.casefold() in _ROLE_WORDS | {"our", "by"} for w in words):
+        # No one is named ("Our Foreign Staff"): the paper's credit is read as it prints it.
+        return part
     return " ".join(words)
 
 

@@ -41,7 +41,8 @@ _RELATED = re.compile(
     r"you (?:may|might) (?:also )?like|trending|editor'?s? picks|latest|top stories|also read|"
     r"also|see also|further reading|sponsored|next (?:article|story|post)|"
     r"previous (?:article|story|post)|up next|watch next|more (?:from|on|stories|news)|"
-    r"related (?:posts?|articles?|stories|coverage|content|links?))\b",
+    r"related (?:posts?|articles?|stories|coverage|content|links?)|see more|don'?t miss|"
+    r"also on|more on this|recommended for you|read this next)\b",
     re.I,
 )
 _TAGS = re.compile(
@@ -55,6 +56,21 @@ _PLAYER = re.compile(
     r"(?:video|audio)|no compatible source was found|an error occurred while loading)",
     re.I,
 )
+# Calls to action and page furniture: never the article's words.
+_PROMO = re.compile(
+    r"^(?:sign up|subscribe|click here|tap here|share (?:it|this)|follow (?:us|me|him|her|them)\b|"
+    r"download (?:our|the) app|join (?:us|our)|like this (?:story|article)|"
+    r"have a (?:news )?tip|start your day with|there'?s plenty more|advertisement|"
+    r"continue reading(?: the main story)?$|(?:story|article) continues below|"
+    r"scroll (?:down )?to continue|\d*\s*comments?$)",
+    re.I,
+)
+_PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b|\bdelivered\b", re.I)
+PROMO_MAX_WORDS = 25
+_STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)\b", re.I)
+# An unrendered WordPress shortcode: [button link="…"]Text[/button].
+# Only tags with attributes or closing tags: "[sic]" and "[the president]" are the writer's.
+_SHORTCODE = re.compile(r"\[[a-z_]+\s[^\]]*=[^\]]*\]|\[/[a-z_]+\]", re.I)
 _CREDIT = re.compile(r"^(?:source|photo|image|picture|credit|illustration|video)s?\s*:", re.I)
 _TRAILING_CREDIT = re.compile(
     r"(?<=[.!?”\"])\s+(?:source|photo|picture|image|credit)s?\s*:\s*[^.!?]{1,40}$", re.I
@@ -125,6 +141,17 @@ def _caption(text: str) -> str:
 def _similar(a: str, b: str) -> bool:
     a, b = norm(a), norm(b)
     return bool(a) and (a == b or (len(a) > 15 and (a in b or b in a)))
+
+
+def _is_promo(text: str) -> bool:
+    """A call to action ("Sign up for our newsletter"), a "Continue reading" or an
+    "Updated at 1:23 p.m." line: short, and never the article's words."""
+    words = len(text.split())
+    if words > PROMO_MAX_WORDS:
+        return False
+    if _PROMO.match(text) or (_STAMP.match(text) and words <= 8):
+        return True
+    return len(_PROMO_WORDS.findall(text)) >= 2
 
 
 def _is_credit(text: str) -> bool:
@@ -198,21 +225,34 @@ def tidy(
     kept: list[Piece] = []
     teasers = False  # in a run of teasers for other stories
     after_heading = False  # the block before was a teaser's headline
+    pending: Piece | None = None  # a "Read more about …" heading: a teaser's or a section's?
     for piece in found:
         block = piece.block
         text = _text(piece)
         if teasers:
             if _teaser(piece, after_heading):
                 after_heading = isinstance(block, Heading)
+                pending = None
                 continue
+            if pending is not None and not piece.ghost:
+                # Article text follows it at once: the heading names a section of the article.
+                kept.append(pending)
             teasers = after_heading = False
+            pending = None
         lead = _lead_in(piece)
         if lead is not None:
             teasers = lead == "label"
+            related = _RELATED.match(text)
+            if teasers and isinstance(block, Heading) and related and not piece.ghost:
+                # "Read more about the survey" may head a section of the article: kept if
+                # article text, not teasers, follows it. A bare "More:" never is.
+                pending = piece if text[related.end() :].strip(" :.…-–—>»") else None
             continue
         if isinstance(block, Heading) and piece.links >= 0.9:
             # A heading that is only a link is the headline of another story.
             teasers = after_heading = True
+            continue
+        if piece.ghost:
             continue
         if isinstance(block, Paragraph | Heading) and _PLAYER.match(text):
             continue
@@ -220,11 +260,20 @@ def tidy(
             items = tuple(i for i in block.items if not _PLAYER.match(i))
             if not items:
                 continue
+            if all(norm(i) in captions for i in items):
+                # A caption set as a list item ("a list of 1 item"): read as the caption.
+                kept.extend(Piece(Figure(i)) for i in items)
+                continue
             if items != block.items:
                 piece = Piece(ListBlock(items, block.ordered), piece.links)
         if isinstance(block, Paragraph):
-            if _is_credit(text):
+            if _is_credit(text) or _is_promo(text):
                 continue
+            if _SHORTCODE.search(text):
+                text = " ".join(_SHORTCODE.sub(" ", text).split())
+                if not text:
+                    continue
+                piece = Piece(Paragraph(text), piece.links)
             if credit := _TRAILING_CREDIT.search(text):
                 piece = Piece(Paragraph(text[: credit.start()].rstrip()), piece.links)
             if norm(text) in captions:
