@@ -136,7 +136,12 @@ def _element(element: etree._Element, attributions: dict[str, str], found: list[
         listing = _list(element)
         if listing.items:
             found.append(Piece(listing, _link_share(element)))
-    elif tag == "table":
+    elif tag in ("table", "row"):
+        if tag == "row":
+            # A row trafilatura left without its table: read as a table of one row.
+            table = etree.Element("table")
+            table.append(copy.deepcopy(element))
+            element = table
         if is_layout_table(element):
             found.extend(_layout_cells(element, attributions))
             return

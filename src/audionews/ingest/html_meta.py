@@ -295,9 +295,8 @@ def _without_role(part: str) -> str:
     words = part[: match.start()].split()
     while words and words[-1].casefold().strip(",") in _ROLE_WORDS:
         words.pop()
-    if not words or all(w.casefold() in _ROLE_WORDS | {"our", "by"} for w in words):
-        # No one is named ("Our Foreign Staff"): the paper's credit is read as it prints it.
-        return part
+    if all(w.casefold() in _ROLE_WORDS | {"our"} for w in words):
+        return ""  # a job title alone ("Senior Reporter") or a desk ("Our Foreign Staff")
     return " ".join(words)
 
 
@@ -360,6 +359,10 @@ def person(raw: str, site: str | None = None) -> str | None:
                 )
     names = [n for n in names if n.casefold() not in {"username", "admin", "staff", "editor"}]
     if not names:
+        # No one is named, only a desk ("Our Foreign Staff"): the credit as the paper prints it.
+        credit = text.strip(" ,;|-–—:")
+        if _ROLE.search(credit) and len(credit.split()) <= 4 and credit[:1].isupper():
+            return credit
         return None
     if len(names) == 1:
         return names[0]
@@ -368,6 +371,8 @@ def person(raw: str, site: str | None = None) -> str | None:
 
 def _elsewhere(element: Any) -> bool:
     """Whether an element stands in a comment, a sidebar, a footer or a teaser."""
+    if element.tag in ("aside", "nav", "footer"):
+        return True
     for ancestor in element.iterancestors():
         if ancestor.tag in ("aside", "nav", "footer"):
             return True
@@ -421,12 +426,22 @@ def byline(page: Any, linked: list[dict[str, Any]], extracted: str | None) -> st
     ):
         if not _elsewhere(element):
             candidates.append(element.text_content())
-    if extracted:
-        candidates.append(extracted)
     for candidate in candidates:
         if name := person(candidate, site):
             return name
+    # trafilatura's own guess, when the page shows that name somewhere of the article's own.
+    if extracted and (name := person(extracted, site)) and _shown_in_article(page, name):
+        return name
     return None
+
+
+def _shown_in_article(page: Any, name: str) -> bool:
+    word = max(name.split(), key=len)
+    return any(
+        not _elsewhere(node.getparent()) and node.getparent().tag not in ("script", "style")
+        for node in page.xpath("//body//text()[contains(., $word)]", word=word)
+        if node.getparent() is not None
+    )
 
 
 # --- standfirst and captions ---------------------------------------------------------------
