@@ -240,10 +240,25 @@ def _quotation(element: etree._Element, attributions: dict[str, str]) -> list[Bl
     parts = [part for part in parts if part]
     attribution = attributions.get(norm(" ".join(parts)))
     if attribution is None and parts and (match := _ATTRIBUTION.match(parts[-1])):
-        attribution = match.group("who")
+        attribution = speaker(match.group("who"))
         parts.pop()
     text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
     return [Quotation(text, attribution)] if text else []
+
+
+_POSTED = re.compile(
+    r"[\s,]*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4})\s*$",
+    re.I,
+)
+
+
+def speaker(who: str) -> str | None:
+    """Who said a block quote, as a name: an embedded post's footer ("Jane Roe (@janeroe)
+    November 18, 2019") gives its author's name without the handle and the date."""
+    who = _POSTED.sub("", " ".join(who.split()).lstrip("—–-― "))
+    who = re.sub(r"\s*\(@\w+\)\s*$", "", who).strip(" ,")
+    return who or None
 
 
 def _list(element: etree._Element) -> ListBlock:
@@ -332,3 +347,84 @@ def merge(precise: list[Piece], broad: list[Piece], fill: bool = False) -> list[
         else:
             merged.extend(dataclasses.replace(o, ghost=True) for o in others if o not in used)
     return merged
+
+
+# --- an article set in several containers ----------------------------------------------------
+
+# A container holding less running text than this is no part of the article's body.
+CONTINUATION_MIN_WORDS = 50
+_TEXT_TAGS = ("p", "h2", "h3", "h4", "ul", "ol", "blockquote")
+
+
+def continuations(tree: etree._Element, found: list[Piece]) -> list[Piece]:
+    """The article with the parts of it set in other containers of the same kind.
+
+    Some pages split the body into several containers with the same class (an advert or a
+    newsletter box between them); an extractor then often keeps only the first. The
+    container that holds most of the paragraphs read is found in the page, and every other
+    element with the same tag and class that holds running text none of which was read is
+    read too, in its place in the page.
+    """
+    by_text: dict[str, etree._Element] = {}
+    for element in tree.iter("p"):
+        key_text = norm(element.text_content())[:80]
+        if len(key_text) >= 40:
+            by_text.setdefault(key_text, element)
+    parents: dict[etree._Element, list[int]] = {}
+    for index, piece in enumerate(found):
+        if isinstance(piece.block, Paragraph) and not piece.ghost:
+            element = by_text.get(norm(piece.block.text)[:80])
+            if element is not None and element.getparent() is not None:
+                parents.setdefault(element.getparent(), []).append(index)
+    if not parents:
+        return found
+    body, indexes = max(parents.items(), key=lambda item: len(item[1]))
+    if not body.get("class") or len(indexes) < 2:
+        return found
+    order = {element: n for n, element in enumerate(tree.iter())}
+    read = {norm(p.block.text)[:80] for p in found if isinstance(p.block, Paragraph)}
+    before: list[Piece] = []
+    after: list[Piece] = []
+    for other in tree.iter(body.tag):
+        if other is body or other.get("class") != body.get("class"):
+            continue
+        if any(a is body for a in other.iterancestors()) or any(
+            a is other for a in body.iterancestors()
+        ):
+            continue
+        extra = _plain_pieces(other)
+        texts = [norm(p.block.text)[:80] for p in extra if isinstance(p.block, Paragraph)]
+        if any(t in read for t in texts):
+            continue
+        if sum(len(t.split()) for t in texts) < CONTINUATION_MIN_WORDS:
+            continue
+        (before if order[other] < order[body] else after).extend(extra)
+    if not before and not after:
+        return found
+    first, last = min(indexes), max(indexes)
+    return [*found[:first], *before, *found[first : last + 1], *after, *found[last + 1 :]]
+
+
+def _plain_pieces(container: etree._Element) -> list[Piece]:
+    """Running text of a page's container, read straight from its HTML."""
+    found: list[Piece] = []
+    for element in container.iter(*_TEXT_TAGS):
+        if any(a.tag in _TEXT_TAGS for a in element.iterancestors()):
+            continue  # read with the element that holds it
+        text = " ".join(element.text_content().split())
+        if not text:
+            continue
+        linked = sum(len(a.text_content()) for a in element.iter("a")) / max(1, len(text))
+        if element.tag == "p":
+            found.append(Piece(Paragraph(text), min(1.0, linked)))
+        elif element.tag in ("h2", "h3", "h4"):
+            found.append(Piece(Heading(text, int(element.tag[1])), min(1.0, linked)))
+        elif element.tag == "blockquote":
+            found.append(Piece(Quotation(text), min(1.0, linked)))
+        else:
+            items = tuple(" ".join(li.text_content().split()) for li in element.iter("li"))
+            if any(items):
+                found.append(
+                    Piece(ListBlock(tuple(i for i in items if i), element.tag == "ol"), linked)
+                )
+    return found

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from audionews.article import Block, Heading
-from audionews.ingest.html_body import Piece, norm
+from audionews.ingest.html_body import Piece, norm, speaker
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|/|·|•|»|:)\s+")
 _CDATA_OPEN = re.compile(r"^\s*(?://|/\*)?\s*(?:<!\[CDATA\[|<!--)\s*(?:\*/)?")
@@ -161,7 +161,7 @@ def quote_attributions(page: Any) -> dict[str, str]:
         sources = quote.xpath(".//footer | .//cite | .//figcaption")
         if not sources:
             continue
-        who = " ".join(sources[-1].text_content().split()).lstrip("—–-― ").strip()
+        who = speaker(sources[-1].text_content())
         for source in sources:
             source.drop_tree()
         words = norm(quote.text_content())

@@ -62,7 +62,9 @@ _PROMO = re.compile(
     r"download (?:our|the) app|join (?:us|our)|like this (?:story|article)|"
     r"have a (?:news )?tip|start your day with|there'?s plenty more|advertisement|"
     r"continue reading(?: the main story)?$|(?:story|article) continues below|"
-    r"scroll (?:down )?to continue|\d*\s*comments?$)",
+    r"scroll (?:down )?to continue|\d*\s*comments?$|(?:less|more)\W*(?:less|more)?\W*$|"
+    r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media)|get (?:\w+ ){1,4}"
+    r"delivered|\d+ issues for)",
     re.I,
 )
 _PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b|\bdelivered\b", re.I)
@@ -71,7 +73,11 @@ _STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)
 # An unrendered WordPress shortcode: [button link="…"]Text[/button].
 # Only tags with attributes or closing tags: "[sic]" and "[the president]" are the writer's.
 _SHORTCODE = re.compile(r"\[[a-z_]+\s[^\]]*=[^\]]*\]|\[/[a-z_]+\]", re.I)
-_CREDIT = re.compile(r"^(?:source|photo|image|picture|credit|illustration|video)s?\s*:", re.I)
+_CREDIT = re.compile(
+    r"^(?:(?:source|photo|image|picture|credit|illustration|video)s?\s*:|"
+    r"(?:image |photo |picture )?(?:copyright|©))",
+    re.I,
+)
 _TRAILING_CREDIT = re.compile(
     r"(?<=[.!?”\"])\s+(?:source|photo|picture|image|credit)s?\s*:\s*[^.!?]{1,40}$", re.I
 )
@@ -257,7 +263,7 @@ def tidy(
         if isinstance(block, Paragraph | Heading) and _PLAYER.match(text):
             continue
         if isinstance(block, ListBlock):
-            items = tuple(i for i in block.items if not _PLAYER.match(i))
+            items = tuple(i for i in block.items if not _PLAYER.match(i) and not _is_promo(i))
             if not items:
                 continue
             if all(norm(i) in captions for i in items):
