@@ -8,12 +8,13 @@ import json
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 from lxml import etree
 
 from audionews.article import Figure, Heading, ListBlock, Paragraph, Table
 from audionews.ingest import read_article
-from audionews.ingest.html_body import Piece, merge, pieces, words
+from audionews.ingest.html_body import Piece, continuations, merge, pieces, speaker, words
 from audionews.ingest.html_meta import person
 from audionews.script import Role, make_script
 from conftest import SHARED
@@ -313,6 +314,41 @@ def test_broad_extraction_is_read_when_the_precise_one_lost_most_of_the_article(
         *verdict,
     ]
     assert merge(verdict, review) == review
+
+
+def test_article_split_over_containers_of_one_class_is_read_whole():
+    tree = lxml.html.parse(str(PAGES / "split-body.html")).getroot()
+    chunks = tree.xpath('//div[@class="story-body article-chunk"]')
+    first = [Piece(Paragraph(" ".join(p.text_content().split()))) for p in chunks[0].iter("p")]
+    rest = [Paragraph(" ".join(p.text_content().split())) for p in chunks[1].iter("p")]
+    read = [p.block for p in continuations(tree, first)]
+    assert read == [p.block for p in first] + rest
+    assert not any("inbox" in b.text for b in read)
+
+
+def test_container_of_another_kind_is_not_taken_for_the_article():
+    tree = lxml.html.parse(str(PAGES / "split-body.html")).getroot()
+    for chunk in tree.xpath('//div[@class="story-body article-chunk"]')[1:]:
+        chunk.set("class", "promo-grid")
+    chunk = tree.xpath('//div[@class="story-body article-chunk"]')[0]
+    first = [Piece(Paragraph(" ".join(p.text_content().split()))) for p in chunk.iter("p")]
+    assert continuations(tree, first) == first
+
+
+def test_speaker_of_an_embedded_post_is_a_name():
+    assert speaker("— Jane Roe (@janeroe) November 18, 2019") == "Jane Roe"
+    assert speaker("Deborah Enwright, chief engineer") == "Deborah Enwright, chief engineer"
+
+
+def test_call_to_action_set_as_list_items_is_not_read(tmp_path: Path):
+    bottom = (
+        "<ul><li>Get Harbour Monthly delivered through your letterbox every month.</li>"
+        "<li>12 issues for £11.99.</li></ul>"
+        "<p>Follow us on Twitter and Facebook.</p><p>Image copyright Harbour Photos</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    for junk in ("letterbox", "12 issues", "Follow us", "copyright"):
+        assert junk not in text, junk
 
 
 # --- bylines ------------------------------------------------------------------------------

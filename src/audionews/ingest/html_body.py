@@ -393,8 +393,8 @@ def continuations(tree: etree._Element, found: list[Piece]) -> list[Piece]:
         ):
             continue
         extra = _plain_pieces(other)
-        texts = [norm(p.block.text)[:80] for p in extra if isinstance(p.block, Paragraph)]
-        if any(t in read for t in texts):
+        texts = [p.block.text for p in extra if isinstance(p.block, Paragraph) and p.links < 0.5]
+        if any(norm(t)[:80] in read for t in texts):
             continue
         if sum(len(t.split()) for t in texts) < CONTINUATION_MIN_WORDS:
             continue
@@ -415,14 +415,19 @@ def _plain_pieces(container: etree._Element) -> list[Piece]:
         if not text:
             continue
         linked = sum(len(a.text_content()) for a in element.iter("a")) / max(1, len(text))
+        if linked >= 0.5:
+            continue  # links to elsewhere: a menu, a list of other stories
         if element.tag == "p":
-            found.append(Piece(Paragraph(text), min(1.0, linked)))
+            found.append(Piece(Paragraph(text), linked))
         elif element.tag in ("h2", "h3", "h4"):
-            found.append(Piece(Heading(text, int(element.tag[1])), min(1.0, linked)))
+            found.append(Piece(Heading(text, int(element.tag[1])), linked))
         elif element.tag == "blockquote":
-            found.append(Piece(Quotation(text), min(1.0, linked)))
+            found.append(Piece(Quotation(text), linked))
         else:
-            items = tuple(" ".join(li.text_content().split()) for li in element.iter("li"))
+            entries = list(element.iter("li"))
+            if entries and all(li.find(".//a") is not None for li in entries):
+                continue  # every item a link: a list of other stories
+            items = tuple(" ".join(li.text_content().split()) for li in entries)
             if any(items):
                 found.append(
                     Piece(ListBlock(tuple(i for i in items if i), element.tag == "ol"), linked)
