@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from audionews.article import Figure, Heading, ListBlock, Paragraph, Table
+from audionews.article import Figure, Heading, ListBlock, Paragraph, Quotation, Table
 from audionews.ingest import read_article
 from audionews.ingest.html_body import Piece, continuations, merge, pieces, speaker, words
 from audionews.ingest.html_meta import person
@@ -333,6 +333,18 @@ def test_container_of_another_kind_is_not_taken_for_the_article():
     chunk = tree.xpath('//div[@class="story-body article-chunk"]')[0]
     first = [Piece(Paragraph(" ".join(p.text_content().split()))) for p in chunk.iter("p")]
     assert continuations(tree, first) == first
+
+
+def test_embedded_post_is_read_in_its_place_as_a_quotation():
+    article = read_article(PAGES / "embedded-post.html")
+    post = Quotation(
+        "The new bins need two hands and a foot to open. The gulls are laughing at us.",
+        "Maya Quill",
+    )
+    assert post in article.blocks
+    index = article.blocks.index(post)
+    assert article.blocks[index - 1].text.startswith("Not everyone is pleased with the design")
+    assert "t.co" not in said(article)
 
 
 def test_speaker_of_an_embedded_post_is_a_name():

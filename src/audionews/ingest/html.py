@@ -30,7 +30,15 @@ from trafilatura.utils import load_html
 from audionews.article import Article, Paragraph, Quotation
 from audionews.errors import ArticleError
 from audionews.ingest import html_meta
-from audionews.ingest.html_body import Piece, continuations, extract, merge, norm, pieces
+from audionews.ingest.html_body import (
+    Piece,
+    continuations,
+    embedded_posts,
+    extract,
+    merge,
+    norm,
+    pieces,
+)
 from audionews.ingest.html_rules import LINKED, clean_page, tidy
 from audionews.ingest.language import detect_language
 
@@ -126,4 +134,5 @@ def _body(tree: etree._Element, attributions: dict[str, str]) -> list[Piece]:
     broad_xml = extract(tree, {})
     precise = pieces(precise_xml, attributions) if precise_xml is not None else []
     broad = pieces(broad_xml, attributions) if broad_xml is not None else []
-    return continuations(tree, merge(precise, broad) if precise else broad)
+    found = continuations(tree, merge(precise, broad) if precise else broad)
+    return embedded_posts(tree, found)

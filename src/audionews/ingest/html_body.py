@@ -433,3 +433,64 @@ def _plain_pieces(container: etree._Element) -> list[Piece]:
                     Piece(ListBlock(tuple(i for i in items if i), element.tag == "ol"), linked)
                 )
     return found
+
+
+# --- embedded posts ------------------------------------------------------------------------
+
+_EMBED = re.compile(
+    r"twitter-tweet|instagram-media|tiktok-embed|bluesky-embed|mastodon-embed|threads-post", re.I
+)
+_SHORT_LINK = re.compile(r"\s*(?:https?://)?(?:t\.co|pic\.twitter\.com|bit\.ly)/\S+")
+
+
+def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
+    """Posts embedded in the article (a tweet quoted by the writer), read as quotations.
+
+    Extractors drop an embed's markup as a widget, and with it words the article quotes.
+    Each embed is read in its place: after the paragraph that stands before it in the page.
+    """
+    keys = [norm(_text_of(p.block))[:80] for p in found]
+    inserted: dict[int, list[Piece]] = {}
+    for quote in tree.iter("blockquote"):
+        if not _EMBED.search(quote.get("class") or ""):
+            continue
+        body = quote.find(".//p")
+        said = _SHORT_LINK.sub(
+            "", " ".join((body if body is not None else quote).text_content().split())
+        )
+        said = " ".join(said.split())
+        if len(said.split()) < 3 or any(norm(said)[:60] in k for k in keys):
+            continue
+        footer = (
+            " ".join(quote.text_content().split())[len(" ".join(body.text_content().split())) :]
+            if body is not None
+            else ""
+        )
+        anchor = None
+        for before in reversed(quote.xpath("preceding::p")):
+            key_text = norm(before.text_content())[:80]
+            if len(key_text) >= 20 and key_text in keys:
+                anchor = keys.index(key_text)
+                break
+        if anchor is None:
+            continue
+        inserted.setdefault(anchor, []).append(
+            Piece(Quotation(said, speaker(footer) if footer.strip() else None))
+        )
+    if not inserted:
+        return found
+    merged: list[Piece] = []
+    for index, piece in enumerate(found):
+        merged.append(piece)
+        merged.extend(inserted.get(index, []))
+    return merged
+
+
+def _text_of(block: Block) -> str:
+    if isinstance(block, ListBlock):
+        return " ".join(block.items)
+    if isinstance(block, Figure):
+        return block.caption
+    if isinstance(block, Table):
+        return " ".join(" ".join(r) for r in (block.header, *block.rows))
+    return getattr(block, "text", "")
