@@ -288,6 +288,19 @@ def test_paragraph_split_by_an_inline_element_is_joined_back():
     ]
 
 
+def test_text_left_after_an_image_element_is_read_as_a_paragraph():
+    xml = etree.fromstring(
+        '<main><p>Before the image.</p><graphic src="quay.jpg" alt="The new quay"/>'
+        "The paragraph that follows the image in the page.<p>After it.</p></main>"
+    )
+    assert [p.block for p in pieces(xml, {})] == [
+        Paragraph("Before the image."),
+        Figure("The new quay"),
+        Paragraph("The paragraph that follows the image in the page."),
+        Paragraph("After it."),
+    ]
+
+
 def test_block_the_precise_extraction_cut_short_is_read_in_full():
     short = Piece(Paragraph("The reporter said that for his part in the fight."))
     full = Piece(

@@ -1,14 +1,25 @@
 """The article's body from a page: trafilatura's XML read into blocks, two extractions merged.
 
 trafilatura's precise mode (favor_precision) finds where the article is but drops parts of it
-(a paragraph after an image, a section whose heading looks like a teaser); its default mode
-keeps those but also more of the page around the article. Neither alone keeps precision and
-recall together, so both are run and merged block by block: the precise extraction marks
-the article's span, and what the default one finds inside that span is the article too.
-What only the default mode finds before or after the span is left out. When the precise
-extraction is a small part of the default one (it lost most of the article), the default
-one is read instead. Both choices were decided on the development half of the extraction
-benchmark (see scripts/bench_extraction.py).
+(the words of a link, a section whose heading looks like a teaser); its default mode keeps
+more of them but also more of the page around the article. Both are run and merged block by
+block: the precise extraction decides which blocks are the article, and where the default
+one has the same block with words the precise one lost, the fuller version is read. What
+only the default mode finds is kept as context ("ghost" blocks: a teaser's headline tells
+the rules that the blurb after it is a teaser too) but never read. When the precise
+extraction is less than half of the default one, it lost the article (a long review of
+which only the verdict was kept) and the default one is read instead.
+
+Measured on the development half of the extraction benchmark (scripts/bench_extraction.py,
+F1 / precision / recall of the text read): the precise mode alone 0.952 / 0.945 / 0.959;
+merged with the default mode 0.952 / 0.945 / 0.960; also reading what the default mode
+finds between two precise blocks 0.952 / 0.943 / 0.961 (so it is not done); the default
+or recall mode alone is below the precise one (0.959 and 0.956 against 0.962 on the
+blocks' text). The fallback does not trigger on those pages.
+
+Then two things no extraction mode does: an article whose body the page splits over several
+containers of the same class is read whole (``continuations``), and posts the article
+embeds (a quoted tweet) are read in their place as quotations (``embedded_posts``).
 """
 
 from __future__ import annotations
