@@ -56,18 +56,19 @@ _PLAYER = re.compile(
     r"(?:video|audio)|no compatible source was found|an error occurred while loading)",
     re.I,
 )
-# Calls to action and page furniture: never the article's words.
+# Calls to action and page furniture: never the article's words. Only the general forms
+# (subscribe, sign up, follow us, share this, continue reading, a comment count), not the
+# wording of any one site.
 _PROMO = re.compile(
     r"^(?:sign up|subscribe|click here|tap here|share (?:it|this)|follow (?:us|me|him|her|them)\b|"
     r"download (?:our|the) app|join (?:us|our)|like this (?:story|article)|"
-    r"have a (?:news )?tip|start your day with|there'?s plenty more|advertisement|"
+    r"have a (?:news )?tip|advertisement|"
     r"continue reading(?: the main story)?$|(?:story|article) continues below|"
     r"scroll (?:down )?to continue|\d*\s*comments?$|(?:less|more)\W*(?:less|more)?\W*$|"
-    r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media)|get (?:\w+ ){1,4}"
-    r"delivered|\d+ issues for)",
+    r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media))",
     re.I,
 )
-_PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b|\bdelivered\b", re.I)
+_PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b", re.I)
 PROMO_MAX_WORDS = 25
 _STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)\b", re.I)
 # An unrendered WordPress shortcode: [button link="…"]Text[/button].
