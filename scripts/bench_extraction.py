@@ -338,7 +338,10 @@ def bench_readability(args: argparse.Namespace, prefixes: tuple[str, ...]) -> No
         baseline = {
             k: sorted(words_read(r["script"], ignore)) for k, r in results.items() if "script" in r
         }
-        BASELINE.write_text(json.dumps(baseline, ensure_ascii=False, indent=0) + "\n")
+        rows = [
+            f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in baseline.items()
+        ]
+        BASELINE.write_text("{\n" + ",\n".join(rows) + "\n}\n")
         print(f"baseline written: {BASELINE}")
     baseline = json.loads(BASELINE.read_text()) if BASELINE.is_file() else {}
     titles = 0

@@ -8,11 +8,14 @@ After extraction, ``tidy`` goes over the blocks:
   links that follow a bare lead-in; a heading that is only a link (the headline of another
   story). A heading inside the article never cuts off what follows it;
 - tag and topic lists ("Tags:", "Topics:");
-- picture credits, and player and dialog text that survived the cleaning;
+- picture credits, calls to action ("Sign up for our newsletter", "Continue reading"),
+  unrendered shortcodes, and player and dialog text that survived the cleaning;
 - images: a caption is read once, as a caption. Alt text that is a file name, a web address
   or a placeholder is never read; "Image:" labels inside alt text are dropped; an alt text
   that repeats the caption, the title or a paragraph is not read again;
-- anything read already: a paragraph, quotation, list item or caption read a second time;
+- what was just read: a caption or the standfirst said again (as alt text, a paragraph, a
+  one-item list), or a block repeated next to itself. An article may repeat itself further
+  on by design (the same recipe under two meal plans): that is read as written;
 - a heading that repeats another heading (it names no section of its own) or is longer than
   a headline is read as a paragraph.
 """
