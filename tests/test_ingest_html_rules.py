@@ -1,0 +1,482 @@
+"""Real pages read right (issue 13): one named test per reading rule, each on a small page of
+our own (tests/fixtures/pages, or built here) that reproduces the situation met on real
+pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from audionews.article import Figure, Heading, ListBlock, Paragraph, Quotation, Table
+from audionews.ingest import read_article
+from audionews.ingest.html_body import Piece, continuations, merge, pieces, speaker, words
+from audionews.ingest.html_meta import person
+from audionews.script import Role, make_script
+from conftest import SHARED
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+READABILITY = SHARED / "corpus" / "readability"
+
+BODY = """
+<p>The harbour board met on Monday evening to decide how the new slipway should be paid for,
+after the old one cracked in two places during the storms of last winter.</p>
+<p>Members agreed to ask the county for half of the cost and to raise the rest from mooring
+fees over the next five years, a plan that boat owners had asked for at the spring meeting.</p>
+<p>Work could start in April if the county agrees, and the slipway would be closed for about
+six weeks while the concrete is poured and left to cure.</p>
+<p>Owners of the smaller boats will be able to use the beach ramp at the north end of the
+harbour while the work goes on, the board said.</p>
+"""
+
+
+def page(
+    tmp_path: Path, head: str = "", top: str = "", bottom: str = "", outside: str = ""
+) -> Path:
+    """A small news page of our own with the given pieces set into it."""
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Harbour board agrees slipway plan</title>{head}</head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>Harbour board agrees slipway plan</h1>{top}{BODY}{bottom}</article>"
+        f"{outside}<footer><p>Harbour Notes, 1 Quay Street</p></footer></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def segments(article) -> list:
+    return list(make_script(article).segments)
+
+
+def said(article) -> str:
+    return "\n".join(segment.text for segment in segments(article))
+
+
+def times_read(article, words_: str) -> int:
+    return said(article).count(words_)
+
+
+# --- layout tables -------------------------------------------------------------------------
+
+
+def test_layout_table_is_read_as_its_content_with_its_headings():
+    article = read_article(PAGES / "layout-table.html")
+    assert [b.text for b in article.blocks if isinstance(b, Heading)] == [
+        "What changes for passengers",
+        "Why the operator cut crossings",
+        "What happens next",
+    ]
+    assert article.blocks[0] == Paragraph(
+        "The island ferry will run four crossings a day from the first of November instead of"
+        " six, the operator said on Thursday, after a summer in which the morning boats were"
+        " often half empty and fuel costs rose for the third year in a row."
+    )
+    text = said(article)
+    assert "Row 1. The island ferry" not in text
+    for menu in ("Archive", "About these notes", "Write to us"):
+        assert menu not in text
+
+
+def test_data_table_beside_a_layout_table_stays_a_table():
+    article = read_article(PAGES / "layout-table.html")
+    tables = [b for b in article.blocks if isinstance(b, Table)]
+    assert tables == [Table(("Season", "Crossings a day"), (("Summer", "6"), ("Winter", "4")))]
+
+
+def test_long_layout_cell_is_never_one_long_segment(tmp_path: Path):
+    sentence = "The harbour wall was built in eighteen ninety and has been mended many times. "
+    cell = sentence * 30  # about 450 words of running text in one cell
+    path = tmp_path / "p.html"
+    path.write_text(
+        "<html><head><title>Harbour wall history for the town</title></head><body><table><tr>"
+        f"<td><a href='/'>Home</a></td><td>{cell}</td></tr></table></body></html>"
+    )
+    article = read_article(path)
+    assert not any(isinstance(b, Table) for b in article.blocks)
+    longest = max(len(s.text.split()) for s in segments(article))
+    assert longest <= 150
+    assert times_read(article, "The harbour wall was built") == 30
+
+
+def test_table_header_repeated_as_a_body_row_is_read_once():
+    xml = etree.fromstring(
+        "<main><table><row><cell role='head'>Pos</cell><cell role='head'>Player</cell></row>"
+        "<row><cell>Pos</cell><cell>Player</cell></row>"
+        "<row><cell>DL</cell><cell>Sam Ortiz</cell></row></table></main>"
+    )
+    assert [p.block for p in pieces(xml, {})] == [Table(("Pos", "Player"), (("DL", "Sam Ortiz"),))]
+
+
+# --- media players and dialogs ----------------------------------------------------------
+
+
+def test_media_player_and_dialog_text_is_never_read():
+    article = read_article(PAGES / "player-and-dialog.html")
+    text = said(article).lower()
+    for junk in (
+        "modal window",
+        "dialog window",
+        "escape will cancel",
+        "text color",
+        "font size",
+        "current time",
+        "does not support",
+        "never miss a story",
+        "enter your email",
+    ):
+        assert junk not in text, junk
+    assert not any(isinstance(b, ListBlock) for b in article.blocks)
+    assert len([b for b in article.blocks if isinstance(b, Paragraph)]) == 5
+
+
+# --- images and captions ------------------------------------------------------------------
+
+
+def test_caption_that_is_also_alt_text_is_read_once_as_a_caption():
+    article = read_article(PAGES / "figures.html")
+    assert times_read(article, "Visitors walking along the new deck on opening day") == 1
+    assert "Image: Visitors walking along the new deck on opening day." in said(article)
+
+
+def test_caption_repeated_as_a_list_is_read_once_as_a_caption():
+    article = read_article(PAGES / "figures.html")
+    caption = "Anglers are back at the end of the pier for the first time in a year"
+    assert times_read(article, caption) == 1
+    assert Figure(caption) in article.blocks
+    assert "A list of 1 item." not in said(article)
+
+
+def test_file_names_and_addresses_are_never_read_as_alt_text():
+    text = said(read_article(PAGES / "figures.html"))
+    for name in ("bandb2", "DSC_0042", ".jpg", "http", "example.org"):
+        assert name not in text, name
+
+
+def test_image_label_in_alt_text_is_not_said_twice():
+    text = said(read_article(PAGES / "figures.html"))
+    assert "Image: The rebuilt kiosk at the end of the pier." in text
+    assert "Image: Image" not in text
+
+
+def test_every_image_is_announced_the_same_way():
+    article = read_article(PAGES / "figures.html")
+    figures = [s.text for s in segments(article) if s.text.startswith("Image: ")]
+    captions = [b.caption for b in article.blocks if isinstance(b, Figure)]
+    assert len(figures) == len(captions) == 3
+
+
+def test_paragraph_after_an_image_block_is_read():
+    text = said(read_article(PAGES / "figures.html"))
+    assert "The kiosk at the end of the pier was rebuilt from photographs" in text
+    assert "Engineers replaced more than four thousand planks" in text
+
+
+# --- the standfirst -----------------------------------------------------------------------
+
+
+def test_standfirst_is_read_after_the_title_and_not_again_as_alt_text():
+    article = read_article(PAGES / "figures.html")
+    standfirst = (
+        "The Victorian pier has new decking, a rebuilt kiosk and railings cast to the"
+        " original pattern."
+    )
+    narration = [s for s in segments(article) if s.role is not Role.ANNOUNCEMENT]
+    assert narration[0].text == standfirst
+    assert times_read(article, standfirst) == 1
+
+
+def test_standfirst_by_its_class_is_read_first(tmp_path: Path):
+    dek = "Boat owners will pay for half of the work through their mooring fees."
+    article = read_article(page(tmp_path, top=f"<p class='article-dek'>{dek}</p>"))
+    assert article.blocks[0] == Paragraph(dek)
+
+
+def test_page_without_a_standfirst_starts_with_its_first_paragraph(tmp_path: Path):
+    article = read_article(page(tmp_path))
+    assert article.blocks[0].text.startswith("The harbour board met on Monday evening")
+
+
+# --- teasers, tags, other stories -------------------------------------------------------
+
+
+def test_read_more_heading_inside_the_article_does_not_cut_off_the_rest():
+    article = read_article(PAGES / "teasers.html")
+    text = said(article)
+    assert "More than two thousand people answered the council's survey" in text
+    assert "Students preparing for exams asked for quiet study space" in text
+    assert "The survey was sent to every household on the electoral roll" in text
+    assert [b.text for b in article.blocks if isinstance(b, Heading)] == [
+        "Read more about the survey",
+        "Who was asked",
+    ]
+
+
+def test_inline_read_more_teaser_is_not_read():
+    text = said(read_article(PAGES / "teasers.html"))
+    assert "Mobile library to visit fewer villages" not in text
+    assert "Read more" not in text.replace("Read more about the survey", "")
+
+
+def test_topic_tags_are_not_read():
+    text = said(read_article(PAGES / "teasers.html"))
+    assert "Topics" not in text
+    assert "Libraries, Council" not in text
+
+
+def test_next_article_and_other_stories_are_not_read():
+    text = said(read_article(PAGES / "teasers.html"))
+    for teaser in (
+        "Next article",
+        "Related stories",
+        "Swimming pool closes",
+        "The pool will reopen in time for the school holidays",
+        "Saturday market moves",
+        "Traders say the new site has more room for stalls",
+    ):
+        assert teaser not in text, teaser
+
+
+def test_calls_to_action_and_page_furniture_are_not_read(tmp_path: Path):
+    bottom = (
+        "<p>Continue reading the main story</p>"
+        "<p>Sign up for our free newsletter and get the harbour news in your inbox.</p>"
+        "<p>Updated at 4:12 p.m.</p>"
+        '<p>[button link="/tips" type="big"]Send us your story[/button]</p>'
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    for junk in ("Continue reading", "newsletter", "Updated at", "[button", "[/button]"):
+        assert junk not in text, junk
+
+
+def test_a_heading_that_names_no_section_of_its_own_is_read_as_text(tmp_path: Path):
+    plan = (
+        "<h3>Before the workout</h3><p>Eat a banana and drink a glass of water an hour before.</p>"
+    )
+    bottom = f"<h2>Plan A</h2>{plan}<h2>Plan B</h2>{plan.replace('banana', 'pear')}"
+    article = read_article(page(tmp_path, bottom=bottom))
+    headings = [b.text for b in article.blocks if isinstance(b, Heading)]
+    assert headings == ["Plan A", "Plan B"]
+    assert Paragraph("Before the workout") in article.blocks
+
+
+# --- how the extraction is made ---------------------------------------------------------
+
+
+def test_link_text_keeps_the_spaces_around_it():
+    xml = etree.fromstring(
+        "<p>He said (<ref>this</ref>) and reported<ref>WeWork</ref>, then <ref>left</ref>.</p>"
+    )
+    assert words(xml) == "He said (this) and reported WeWork, then left."
+
+
+def test_paragraph_split_by_an_inline_element_is_joined_back():
+    xml = etree.fromstring(
+        "<main><p>The report says the screen stays the same size, although given the source is"
+        "</p>DigiTimes<p>, we would not rule out a larger one.</p></main>"
+    )
+    assert [p.block for p in pieces(xml, {})] == [
+        Paragraph(
+            "The report says the screen stays the same size, although given the source is"
+            " DigiTimes, we would not rule out a larger one."
+        )
+    ]
+
+
+def test_text_left_after_an_image_element_is_read_as_a_paragraph():
+    xml = etree.fromstring(
+        '<main><p>Before the image.</p><graphic src="quay.jpg" alt="The new quay"/>'
+        "The paragraph that follows the image in the page.<p>After it.</p></main>"
+    )
+    assert [p.block for p in pieces(xml, {})] == [
+        Paragraph("Before the image."),
+        Figure("The new quay"),
+        Paragraph("The paragraph that follows the image in the page."),
+        Paragraph("After it."),
+    ]
+
+
+def test_block_the_precise_extraction_cut_short_is_read_in_full():
+    short = Piece(Paragraph("The reporter said that for his part in the fight."))
+    full = Piece(
+        Paragraph("The reporter said that the league will fine him for his part in the fight.")
+    )
+    other = Piece(Paragraph("A second paragraph that both extractions found."))
+    assert [p.block for p in merge([short, other], [full, other])] == [full.block, other.block]
+
+
+def test_what_only_the_broad_extraction_finds_around_the_article_is_not_read():
+    article = [Piece(Paragraph(f"Paragraph {n} of the article itself.")) for n in range(6)]
+    teaser = Piece(Heading("Another story entirely"), links=1.0)
+    merged = merge(article, [teaser, *article])
+    assert [p.block for p in merged if not p.ghost] == [p.block for p in article]
+    assert any(p.ghost and p.block == teaser.block for p in merged)
+
+
+def test_broad_extraction_is_read_when_the_precise_one_lost_most_of_the_article():
+    verdict = [Piece(Paragraph("The verdict: a fine game held back by its camera."))]
+    review = [
+        Piece(Heading("Story")),
+        Piece(Paragraph(" ".join(["The story follows a young mechanic across the desert."] * 8))),
+        Piece(ListBlock(("Pros: sharp writing", "Cons: a clumsy camera"))),
+        *verdict,
+    ]
+    assert merge(verdict, review) == review
+
+
+def test_article_split_over_containers_of_one_class_is_read_whole():
+    tree = lxml.html.parse(str(PAGES / "split-body.html")).getroot()
+    chunks = tree.xpath('//div[@class="story-body article-chunk"]')
+    first = [Piece(Paragraph(" ".join(p.text_content().split()))) for p in chunks[0].iter("p")]
+    rest = [Paragraph(" ".join(p.text_content().split())) for p in chunks[1].iter("p")]
+    read = [p.block for p in continuations(tree, first)]
+    assert read == [p.block for p in first] + rest
+    assert not any("inbox" in b.text for b in read)
+
+
+def test_container_of_another_kind_is_not_taken_for_the_article():
+    tree = lxml.html.parse(str(PAGES / "split-body.html")).getroot()
+    for chunk in tree.xpath('//div[@class="story-body article-chunk"]')[1:]:
+        chunk.set("class", "promo-grid")
+    chunk = tree.xpath('//div[@class="story-body article-chunk"]')[0]
+    first = [Piece(Paragraph(" ".join(p.text_content().split()))) for p in chunk.iter("p")]
+    assert continuations(tree, first) == first
+
+
+def test_embedded_post_is_read_in_its_place_as_a_quotation():
+    article = read_article(PAGES / "embedded-post.html")
+    post = Quotation(
+        "The new bins need two hands and a foot to open. The gulls are laughing at us.",
+        "Maya Quill",
+    )
+    assert post in article.blocks
+    index = article.blocks.index(post)
+    assert article.blocks[index - 1].text.startswith("Not everyone is pleased with the design")
+    assert "t.co" not in said(article)
+
+
+def test_speaker_of_an_embedded_post_is_a_name():
+    assert speaker("— Jane Roe (@janeroe) November 18, 2019") == "Jane Roe"
+    assert speaker("Deborah Enwright, chief engineer") == "Deborah Enwright, chief engineer"
+
+
+def test_call_to_action_set_as_list_items_is_not_read(tmp_path: Path):
+    bottom = (
+        "<ul><li>Subscribe to Harbour Monthly and never miss an issue.</li>"
+        "<li>Sign up for our newsletter.</li></ul>"
+        "<p>Follow us on Twitter and Facebook.</p><p>Image copyright Harbour Photos</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    for junk in ("Harbour Monthly", "newsletter", "Follow us", "copyright"):
+        assert junk not in text, junk
+
+
+# --- bylines ------------------------------------------------------------------------------
+
+
+def test_byline_from_json_ld_wrapped_in_cdata(tmp_path: Path):
+    data = json.dumps(
+        {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ines Marlow"}}
+    )
+    head = f'<script type="application/ld+json">//<![CDATA[\n{data}\n//]]></script>'
+    assert read_article(page(tmp_path, head=head)).byline == "Ines Marlow"
+
+
+def test_byline_from_rel_author(tmp_path: Path):
+    top = '<p class="meta">Story by <a rel="author" href="/people/ines">Ines Marlow</a></p>'
+    assert read_article(page(tmp_path, top=top)).byline == "Ines Marlow"
+
+
+def test_byline_from_itemprop_author(tmp_path: Path):
+    top = (
+        '<div itemprop="author" itemscope itemtype="https://schema.org/Person">'
+        '<span itemprop="name">Ines Marlow</span><span>Harbour reporter</span></div>'
+    )
+    assert read_article(page(tmp_path, top=top)).byline == "Ines Marlow"
+
+
+def test_author_metadata_comes_before_loose_byline_elements(tmp_path: Path):
+    head = '<meta name="author" content="Ines Marlow">'
+    top = '<p class="byline">Pictures by Otto Brandt</p>'
+    assert read_article(page(tmp_path, head=head, top=top)).byline == "Ines Marlow"
+
+
+def test_byline_in_a_comment_or_sidebar_is_not_the_authors(tmp_path: Path):
+    outside = (
+        '<section id="comments"><div class="comment"><p class="byline">By J J.</p>'
+        "<p>Great news for the harbour!</p></div></section>"
+        '<aside class="sidebar"><p class="byline">By Mark Tully on Otherpaper</p></aside>'
+    )
+    assert read_article(page(tmp_path, outside=outside)).byline is None
+    top = '<p class="byline">By Ines Marlow</p>'
+    assert read_article(page(tmp_path, top=top, outside=outside)).byline == "Ines Marlow"
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"),
+    [
+        ("Ben Okafor Games Editor", "Ben Okafor"),
+        ("By Ruth Calloway, Senior Reporter", "Ruth Calloway"),
+        ("Ruth Calloway | Staff Writer", "Ruth Calloway"),
+        ("By Ruth Calloway Updated March 3, 2026 10:14 a.m.", "Ruth Calloway"),
+        ("Ines Marlow on Otherpaper", "Ines Marlow"),
+    ],
+)
+def test_byline_is_names_only(printed: str, name: str):
+    assert person(printed) == name
+
+
+def test_site_name_is_no_byline():
+    assert person("Harbour Notes", site="Harbour Notes") is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "names"),
+    [
+        ("By Ines Marlow and Otto Brandt", "Ines Marlow and Otto Brandt"),
+        ("Ines Marlow, Otto Brandt, Sam Ortiz", "Ines Marlow, Otto Brandt and Sam Ortiz"),
+        ("Ines Marlow, Science Editor, and Otto Brandt", "Ines Marlow and Otto Brandt"),
+    ],
+)
+def test_co_authors_are_kept_with_and_between_them(printed: str, names: str):
+    assert person(printed) == names
+
+
+def test_co_authors_from_json_ld(tmp_path: Path):
+    data = json.dumps(
+        {"@type": "NewsArticle", "author": [{"name": "Ines Marlow"}, {"name": "Otto Brandt"}]}
+    )
+    head = f'<script type="application/ld+json">{data}</script>'
+    assert read_article(page(tmp_path, head=head)).byline == "Ines Marlow and Otto Brandt"
+
+
+@pytest.mark.parametrize(
+    ("printed", "name"), [("By AFP", "AFP"), ("AP", "AP"), ("JOE MARLOW", "Joe Marlow")]
+)
+def test_agency_names_keep_their_capitals(printed: str, name: str):
+    assert person(printed) == name
+
+
+# --- the saved real-world pages (../shared) -----------------------------------------------
+
+FILE_NAME = re.compile(r"[\w-]+\.(?:jpe?g|png|gif|webp|svg)\b", re.I)
+CORPUS_PAGES = (
+    sorted(p.name for p in READABILITY.iterdir() if p.is_dir()) if READABILITY.is_dir() else []
+)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", CORPUS_PAGES or ["(corpus absent)"])
+def test_real_page_reads_nothing_twice_no_file_name_and_no_long_segment(name: str):
+    article = read_article(READABILITY / name / "source.html")
+    texts = [s.text for s in segments(article) if s.role is not Role.ANNOUNCEMENT]
+    for text in texts:
+        assert len(text.split()) <= 150, text[:80]
+        assert not FILE_NAME.search(text), text
+    long_enough = [t for t in texts if len(t.split()) >= 5]
+    assert len(long_enough) == len(set(long_enough))
