@@ -63,28 +63,21 @@ def script_json(page: Path) -> dict[str, Any]:
 
     The one place that knows how a page becomes a script: re-point it when the pipeline moves.
     """
-    from audionews.cli import _script_json
-    from audionews.ingest import read_article
-    from audionews.script import QuoteStyle, make_script
-    from audionews.speech import default_lexicon, speakable_script
-    from audionews.voices import load_profile
+    from audionews.pipeline import prepare
 
-    profile = load_profile("default", check_installed=False)
-    words = default_lexicon().merged(profile.lexicon)
-    script = make_script(read_article(page), profile.pauses, QuoteStyle.VOICE)
-    return _script_json(speakable_script(script, words))
+    return prepare(page, for_speech=False).script.summary()
 
 
 def figure_prefixes() -> tuple[str, ...]:
     """How the narrator introduces an image in each language ("Image: "), to tell them apart."""
-    from audionews.script import WORDINGS
+    from audionews.text.script import WORDINGS
 
     return tuple(w.figure.split("{caption}")[0] for w in WORDINGS.values())
 
 
 def speaker_intros() -> re.Pattern[str]:
     """The narrator's "In the words of X:" before a block quote: a name may recur."""
-    from audionews.script import WORDINGS
+    from audionews.text.script import WORDINGS
 
     forms = [re.escape(w.pull_quote_intro).replace(r"\{who\}", ".+") for w in WORDINGS.values()]
     return re.compile("^(?:" + "|".join(forms) + ")$")
@@ -92,7 +85,7 @@ def speaker_intros() -> re.Pattern[str]:
 
 def narrator_words() -> set[str]:
     """Words the narrator adds (in any language): never counted as the article's words."""
-    from audionews.script import WORDINGS
+    from audionews.text.script import WORDINGS
 
     words: set[str] = set()
     for wording in WORDINGS.values():

@@ -16,7 +16,7 @@ from audionews.article import Figure, Heading, ListBlock, Paragraph, Quotation, 
 from audionews.ingest import read_article
 from audionews.ingest.html_body import Piece, continuations, merge, pieces, speaker, words
 from audionews.ingest.html_meta import person
-from audionews.script import Role, make_script
+from audionews.text.script import Role, make_script
 from conftest import SHARED
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

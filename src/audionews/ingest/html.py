@@ -131,8 +131,8 @@ def parse_html(
 
 def _body(tree: etree._Element, attributions: dict[str, str]) -> list[Piece]:
     """The article's blocks: trafilatura's precise and default extractions, merged."""
-    precise_xml = extract(tree, {"favor_precision": True})
-    broad_xml = extract(tree, {})
+    precise_xml = extract(tree, precise=True)
+    broad_xml = extract(tree)
     precise = pieces(precise_xml, attributions) if precise_xml is not None else []
     broad = pieces(broad_xml, attributions) if broad_xml is not None else []
     found = continuations(tree, merge(precise, broad) if precise else broad)

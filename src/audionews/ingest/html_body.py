@@ -95,7 +95,7 @@ def norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).casefold().strip()
 
 
-def extract(page: Any, mode: dict[str, bool]) -> etree._Element | None:
+def extract(page: Any, *, precise: bool = False) -> etree._Element | None:
     """One trafilatura extraction of the page (an lxml tree, left untouched) as XML."""
     extracted = trafilatura.extract(
         copy.deepcopy(page),
@@ -105,7 +105,7 @@ def extract(page: Any, mode: dict[str, bool]) -> etree._Element | None:
         include_links=True,
         include_formatting=False,
         include_comments=False,
-        **mode,
+        favor_precision=precise,
     )
     if not extracted:
         return None

@@ -402,8 +402,8 @@ def byline(page: Any, linked: list[dict[str, Any]], extracted: str | None) -> st
     candidates: list[str] = []
     if authors := _linked_authors(page, linked):
         candidates.append(" and ".join(authors))
-    for name in ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator"):
-        if value := meta(page, name):
+    for key in ("author", "article:author", "sailthru.author", "parsely-author", "dc.creator"):
+        if value := meta(page, key):
             candidates.append(value)
     marked = [
         element
@@ -413,8 +413,8 @@ def byline(page: Any, linked: list[dict[str, Any]], extracted: str | None) -> st
     names = []
     for element in marked:
         inner = element.xpath('.//*[@itemprop="name"]/@content | .//*[@itemprop="name"]')
-        text = inner[0] if inner else element
-        text = text if isinstance(text, str) else text.text_content()
+        found = inner[0] if inner else element
+        text = found if isinstance(found, str) else found.text_content()
         text = text or element.get("content") or ""
         if text.strip() and text.strip() not in names:
             names.append(" ".join(text.split()))
