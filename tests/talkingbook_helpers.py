@@ -91,7 +91,7 @@ def _phrase_patterns() -> list[re.Pattern[str]]:
 _PATTERNS = _phrase_patterns()
 _LIST = re.compile(r"^(A list of|Une liste d|Una lista de)")
 _TABLE = re.compile(r"^(A table of|Un tableau d|Una tabla de)")
-_ROW = re.compile(r"^(Row|Ligne|Fila) \d+\.$")
+_ROW = re.compile(r"^(Row|Ligne|Fila) \d+\.")
 _LIST_END = {w.list_end for w in WORDINGS.values()}
 _TABLE_END = {w.table_end for w in WORDINGS.values()}
 
