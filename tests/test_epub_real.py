@@ -15,7 +15,6 @@ from lxml import etree
 
 from audionews.render.epub import write_epub
 from talkingbook_helpers import (
-    LOCK,
     ROOT,
     build_episode,
     document_from_episode,
@@ -36,22 +35,10 @@ HOSTILE = "Storm </title><script>alert(\"x\")</script> & 'quotes' \x00\x1b[31m\x
 def run_epubcheck(path: Path) -> list[dict]:
     """EPUBCheck's messages for ``path`` (every severity), run under the heavy-work lock."""
     result = subprocess.run(
-        [
-            "flock",
-            "-w",
-            "600",
-            LOCK,
-            "java",
-            "-jar",
-            EPUBCHECK,
-            str(path),
-            "--json",
-            "-",
-            "-q",
-        ],
+        heavy(["java", "-jar", EPUBCHECK, str(path), "--json", "-", "-q"]),
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1200,
         check=False,
     )
     report = json.loads(result.stdout)
