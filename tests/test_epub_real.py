@@ -18,6 +18,7 @@ from talkingbook_helpers import (
     ROOT,
     build_episode,
     document_from_episode,
+    heavy,
     read_cues,
     sample_document,
     silent_mp3,
