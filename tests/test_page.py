@@ -266,6 +266,17 @@ def test_cues_inlined_from_the_document(sample):
     ]
 
 
+def test_the_page_own_words(sample):
+    _, tree = sample
+    assert text_of(tree.find(".//details/summary")) == "Keyboard keys"
+    assert text_of(tree.find(".//a[@class='skip']")) == "Skip to the transcript"
+    # No Python object ever leaks into the page as text.
+    everything = "".join(tree.getroot().itertext()) + " ".join(
+        value for element in tree.iter() for value in element.attrib.values()
+    )
+    assert not re.search(r"built-in method|object at 0x|None|Undefined", everything)
+
+
 def test_controls_that_need_script_are_hidden_without_it(sample):
     _, tree = sample
     needs = [e for e in tree.iter() if e.get("data-needs-script") is not None]

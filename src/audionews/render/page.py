@@ -91,7 +91,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "speed": "Speed",
         "follow": "Follow the transcript",
         "now": "Now:",
-        "keys": "Keyboard keys",
+        "keys_summary": "Keyboard keys",
         "player_keys": "In the player: Left and Right arrows go back or forward 10 seconds;"
         " Page Up and Page Down go to the previous or next chapter; Space or Enter on Play"
         " plays or pauses.",
@@ -128,7 +128,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "speed": "Vitesse",
         "follow": "Suivre la transcription",
         "now": "Maintenant :",
-        "keys": "Touches du clavier",
+        "keys_summary": "Touches du clavier",
         "player_keys": "Dans le lecteur : flèches gauche et droite pour reculer ou"
         " avancer de 10 secondes ; Page précédente et Page suivante pour le chapitre précédent"
         " ou suivant ; Espace ou Entrée sur Lecture pour lire ou mettre en pause.",
@@ -166,7 +166,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "speed": "Velocidad",
         "follow": "Seguir la transcripción",
         "now": "Ahora:",
-        "keys": "Teclas",
+        "keys_summary": "Teclas",
         "player_keys": "En el reproductor: flechas izquierda y derecha para retroceder o"
         " avanzar 10 segundos; Re Pág y Av Pág para el capítulo anterior o siguiente; Espacio"
         " o Intro sobre Reproducir para reproducir o pausar.",

@@ -474,11 +474,11 @@
     if (input.value !== searched) search();
     if (!matches.length) return;
     if (position < 0) {
-      // Start from the sentence the user is at: the next match after it (or before it).
-      var from = current >= 0 ? current : -1;
+      // Start from the sentence being heard: the first match there or after it (or before).
+      var from = current >= 0 ? current : 0;
       position = -1;
       for (var i = 0; i < matches.length; i++) {
-        if (matches[i] > from) {
+        if (matches[i] >= from) {
           position = step > 0 ? i : i - 1;
           break;
         }
