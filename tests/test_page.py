@@ -61,7 +61,7 @@ def sample_document() -> EpisodeDocument:
             (
                 s("The storm arrived at dawn."),
                 s("We were ready,", "quote", speaker="Diane Osei"),
-                s("said Diane Osei."),
+                s("she said."),
                 s("Nous étions prêts.", "quote", speaker="Diane Osei", language="fr"),
             ),
         ),
@@ -227,6 +227,43 @@ def test_quotations_name_their_speaker(sample):
     paragraph = next(p for p in tree.iter("p") if p.find("q") is not None)
     assert [text_of(q) for q in paragraph.findall("q")] == ["We were ready,", "Nous étions prêts."]
     assert [text_of(s) for s in paragraph.findall("span[@class='speaker']")] == ["Diane Osei"]
+
+
+def test_speaker_named_unless_the_text_names_them():
+    s = Sentences()
+    said = TimedBlock(
+        BlockKind.PARAGRAPH,
+        (
+            s("Enwright said the trust had considered it, but"),
+            s("the cost was twice as much", "quote", speaker="Deborah Enwright, chief engineer"),
+            s(", she told the board."),
+        ),
+    )
+    unsaid = TimedBlock(
+        BlockKind.PARAGRAPH,
+        (
+            s("We will reopen in May,", "quote", speaker="Deborah Enwright, chief engineer"),
+            s("she added."),
+        ),
+    )
+    doc = EpisodeDocument(
+        title="Bridge",
+        language="en",
+        audio="b.mp3",
+        duration_ms=s.clock,
+        identifier="x",
+        chapters=(TimedChapter("c1", "Bridge", 1, 0, s.clock, (said, unsaid)),),
+    )
+    tree = parse(render_page(doc))
+    first, second = tree.findall(".//div[@id='transcript-body']//p")
+    assert first.find("span[@class='speaker']") is None
+    # A sentence that starts with a comma follows the quotation without a space.
+    assert text_of(first) == (
+        "Enwright said the trust had considered it, but the cost was twice as much,"
+        " she told the board."
+    )
+    assert text_of(second.find("span[@class='speaker']")) == "Deborah Enwright"
+    assert text_of(second) == "Deborah Enwright: We will reopen in May, she added."
 
 
 def test_lists_are_lists(sample):

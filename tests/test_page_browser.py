@@ -8,14 +8,17 @@ that is click-only passes axe-core, so the keyboard has scripted tests of its ow
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from page_fixtures import Episode, browser, episodes  # noqa: F401  (session fixtures)
+from page_fixtures import Episode
 
+# One plugin for both modules, so each episode is built once per session.
+pytest_plugins = ["page_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 # What document.activeElement is, in a few words a test can compare.
@@ -29,7 +32,7 @@ ACTIVE = """() => {
 class Opened:
     """A page opened in a fresh browser context, with its console errors collected."""
 
-    def __init__(self, browser, url: str, **options) -> None:  # noqa: F811
+    def __init__(self, browser, url: str, **options) -> None:
         self.context = browser.new_context(**options)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -60,7 +63,7 @@ class Opened:
 
 
 @pytest.fixture
-def opened(browser):  # noqa: F811
+def opened(browser):
     pages: list[Opened] = []
 
     def open_page(episode: Episode, **options) -> Opened:
@@ -97,7 +100,7 @@ def axe_violations(page) -> list[dict]:
 
 @pytest.mark.parametrize("name", ["harbour", "courier"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_with_script(episodes, opened, name, scheme):  # noqa: F811
+def test_axe_with_script(episodes, opened, name, scheme):
     page = opened(episodes[name], color_scheme=scheme)
     assert page.js("document.querySelectorAll('.s[role=button]').length") == len(
         episodes[name].cues
@@ -106,7 +109,7 @@ def test_axe_with_script(episodes, opened, name, scheme):  # noqa: F811
 
 
 @pytest.mark.parametrize("name", ["harbour", "courier"])
-def test_axe_without_script(episodes, browser, name):  # noqa: F811
+def test_axe_without_script(episodes, browser, name):
     """The page as a browser builds it with scripting off: served with a policy that lets no
     script of the page run (axe-core itself is injected by the driver, not by the page)."""
     episode = episodes[name]
@@ -136,7 +139,7 @@ def test_axe_without_script(episodes, browser, name):  # noqa: F811
         context.close()
 
 
-def test_readable_with_javascript_disabled(episodes, browser):  # noqa: F811
+def test_readable_with_javascript_disabled(episodes, browser):
     episode = episodes["harbour"]
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -171,7 +174,7 @@ def tab_until(page: Opened, predicate, limit: int = 60) -> dict:
     raise AssertionError("Tab never reached it")
 
 
-def test_tab_reaches_player_chapters_and_transcript(episodes, opened):  # noqa: F811
+def test_tab_reaches_player_chapters_and_transcript(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     stops = []
@@ -201,7 +204,7 @@ def test_tab_reaches_player_chapters_and_transcript(episodes, opened):  # noqa: 
     assert stops[-1]["text"] == episode.cues[0].text
 
 
-def test_enter_on_chapter_3_seeks_and_plays(episodes, opened):  # noqa: F811
+def test_enter_on_chapter_3_seeks_and_plays(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     tab_until(page, lambda a: a["chapter"] == "2")
@@ -217,7 +220,7 @@ def test_enter_on_chapter_3_seeks_and_plays(episodes, opened):  # noqa: F811
     assert page.active()["chapter"] == "2", "focus stays on the chapter button"
 
 
-def test_enter_or_space_on_a_sentence_seeks_to_its_cue(episodes, opened):  # noqa: F811
+def test_enter_or_space_on_a_sentence_seeks_to_its_cue(episodes, opened):
     episode = episodes["courier"]
     page = opened(episode)
     tab_until(page, lambda a: a["role"] == "button")
@@ -242,7 +245,7 @@ def test_enter_or_space_on_a_sentence_seeks_to_its_cue(episodes, opened):  # noq
     assert page.js("document.querySelectorAll('.s[tabindex=\"0\"]').length") == 1
 
 
-def test_aria_current_follows_playback(episodes, opened):  # noqa: F811
+def test_aria_current_follows_playback(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     page.js("""() => {
@@ -285,7 +288,7 @@ def test_aria_current_follows_playback(episodes, opened):  # noqa: F811
     assert page.active()["text"] == episode.cues[current].text
 
 
-def test_playback_crossing_a_chapter_announces_nothing(episodes, opened):  # noqa: F811
+def test_playback_crossing_a_chapter_announces_nothing(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     title, boundary = episode.chapters[2]
@@ -310,7 +313,7 @@ def test_playback_crossing_a_chapter_announces_nothing(episodes, opened):  # noq
     assert sorted(live) == ["announcer", "search-status"]
 
 
-def test_player_shortcuts(episodes, opened):  # noqa: F811
+def test_player_shortcuts(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     page.wait("document.getElementById('episode-audio').readyState >= 1")
@@ -341,7 +344,7 @@ def test_player_shortcuts(episodes, opened):  # noqa: F811
     assert page.time() == before
 
 
-def test_shortcuts_do_nothing_in_the_search_box_or_outside_the_player(episodes, opened):  # noqa: F811
+def test_shortcuts_do_nothing_in_the_search_box_or_outside_the_player(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     page.wait("document.getElementById('episode-audio').readyState >= 1")
@@ -364,7 +367,7 @@ def test_shortcuts_do_nothing_in_the_search_box_or_outside_the_player(episodes, 
     assert page.time() == 0
 
 
-def test_search_counts_and_jumps(episodes, opened):  # noqa: F811
+def test_search_counts_and_jumps(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     hits = [i for i, cue in enumerate(episode.cues) if "barrier" in cue.text.lower()]
@@ -393,7 +396,7 @@ def test_search_counts_and_jumps(episodes, opened):  # noqa: F811
     assert page.js("document.getElementById('search-status').textContent") == "No match"
 
 
-def test_speed_is_remembered(episodes, opened):  # noqa: F811
+def test_speed_is_remembered(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
     page.page.select_option("#speed", "2")
@@ -404,7 +407,7 @@ def test_speed_is_remembered(episodes, opened):  # noqa: F811
     assert page.js("document.getElementById('episode-audio').defaultPlaybackRate") == 2
 
 
-def test_speed_works_where_storage_is_refused(episodes, browser):  # noqa: F811
+def test_speed_works_where_storage_is_refused(episodes, browser):
     context = browser.new_context()
     context.add_init_script(
         "Object.defineProperty(window, 'localStorage',"
@@ -434,7 +437,7 @@ Element.prototype.scrollIntoView = function (options) {
 
 
 @pytest.mark.parametrize("motion", ["reduce", "no-preference"])
-def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, browser, motion):  # noqa: F811
+def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, browser, motion):
     context = browser.new_context(reduced_motion=motion, viewport={"width": 1280, "height": 720})
     context.add_init_script(SCROLL_SPY)
     page = context.new_page()
@@ -450,7 +453,7 @@ def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, bro
         context.close()
 
 
-def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):  # noqa: F811
+def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode, viewport={"width": 1280, "height": 720})
     page.page.click("nav button[data-chapter='3']")
@@ -476,13 +479,34 @@ def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):
     assert page.js("document.getElementById('follow').checked") is False
 
 
-def test_works_from_file_and_fetches_nothing(episodes, opened):  # noqa: F811
+def test_works_from_file_and_fetches_nothing(episodes, opened):
     episode = episodes["courier"]
     page = opened(episode)
     page.page.click("nav button[data-chapter='1']")
     page.wait("document.getElementById('episode-audio').currentTime > 0")
     assert page.requests and all(url.startswith("file://") for url in page.requests)
     assert any(url.endswith(episode.mp3.name) for url in page.requests)
+
+
+def test_hostile_text_runs_nothing(episodes, opened, tmp_path: Path):
+    """The hostile document of test_page, in a browser: no dialog, no error, our script runs
+    (the policy's hashes are right) and the title reads as the text it is."""
+    from audionews.render.page import render_page
+    from test_page import hostile_document
+
+    doc = hostile_document()
+    shutil.copyfile(episodes["harbour"].mp3, tmp_path / doc.audio)
+    page_file = tmp_path / "hostile.html"
+    page_file.write_text(render_page(doc), encoding="utf-8")
+    page = opened(Episode("hostile", tmp_path / doc.audio, page_file, [], []))
+    assert page.js("document.title") == doc.title + " – <i>Show</i>"
+    assert page.js("document.querySelectorAll('script').length") == 2
+    assert page.js("document.querySelectorAll('.s[role=button]').length") == 6
+    page.page.click("nav button[data-chapter='1']")
+    page.wait("!document.getElementById('episode-audio').paused")
+    assert page.js("document.getElementById('now-chapter').textContent").endswith(
+        doc.chapters[1].title
+    )
 
 
 # ---- What a person sees -------------------------------------------------------------------
@@ -497,7 +521,7 @@ VIEWS = {
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_layout_reflows_and_marks_what_is_current(episodes, opened, view, tmp_path: Path):  # noqa: F811
+def test_layout_reflows_and_marks_what_is_current(episodes, opened, view, tmp_path: Path):
     episode = episodes["harbour"]
     page = opened(episode, **VIEWS[view])
     # Reflow (WCAG 1.4.10): nothing scrolls sideways, at 320 CSS pixels or 200% zoom.

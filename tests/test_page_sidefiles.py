@@ -15,8 +15,9 @@ from audionews.errors import EpisodeError
 from audionews.render.document import BlockKind
 from audionews.render.from_sidefiles import document_from_episode
 from conftest import ffprobe
-from page_fixtures import episodes  # noqa: F401  (a session fixture)
 
+# One plugin for both modules, so each episode is built once per session.
+pytest_plugins = ["page_fixtures"]
 pytestmark = pytest.mark.e2e
 
 
@@ -25,7 +26,7 @@ def blocks_of(doc, kind):
 
 
 @pytest.mark.parametrize("name", ["harbour", "courier"])
-def test_times_and_texts_are_the_vtt_cues(episodes, name):  # noqa: F811
+def test_times_and_texts_are_the_vtt_cues(episodes, name):
     episode = episodes[name]
     doc = document_from_episode(episode.mp3)
     sentences = doc.sentences()
@@ -40,7 +41,7 @@ def test_times_and_texts_are_the_vtt_cues(episodes, name):  # noqa: F811
             assert chapter.start_ms <= sentence.start_ms < chapter.end_ms
 
 
-def test_tags_become_the_documents_metadata(episodes):  # noqa: F811
+def test_tags_become_the_documents_metadata(episodes):
     episode = episodes["harbour"]
     doc = document_from_episode(episode.mp3)
     tags = ffprobe(episode.mp3, "-show_format")["format"]["tags"]
@@ -60,7 +61,7 @@ def test_tags_become_the_documents_metadata(episodes):  # noqa: F811
     assert 0 <= duration - doc.duration_ms < 150
 
 
-def test_structure_of_the_plain_text_article(episodes):  # noqa: F811
+def test_structure_of_the_plain_text_article(episodes):
     doc = document_from_episode(episodes["harbour"].mp3)
     announcements = [b.sentences[0].text for b in blocks_of(doc, BlockKind.ANNOUNCEMENT)]
     assert announcements[:3] == [
@@ -101,7 +102,7 @@ def test_structure_of_the_plain_text_article(episodes):  # noqa: F811
     }
 
 
-def test_structure_of_the_html_article(episodes):  # noqa: F811
+def test_structure_of_the_html_article(episodes):
     doc = document_from_episode(episodes["courier"].mp3)
     (figure,) = blocks_of(doc, BlockKind.FIGURE)
     assert figure.sentences[0].text == "Image: The swing bridge."
@@ -117,14 +118,14 @@ def test_structure_of_the_html_article(episodes):  # noqa: F811
     assert [s.text for s in table.end] == ["End of table."]
 
 
-def test_missing_transcript_is_named(episodes, tmp_path):  # noqa: F811
+def test_missing_transcript_is_named(episodes, tmp_path):
     lone = tmp_path / "lone.mp3"
     shutil.copyfile(episodes["harbour"].mp3, lone)
     with pytest.raises(EpisodeError, match=r"lone\.mp3: no transcript beside it \(lone\.vtt\)"):
         document_from_episode(lone)
 
 
-def test_broken_side_files(episodes, tmp_path):  # noqa: F811
+def test_broken_side_files(episodes, tmp_path):
     episode = episodes["harbour"]
     copy = tmp_path / "copy.mp3"
     shutil.copyfile(episode.mp3, copy)

@@ -58,6 +58,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ROLES = frozenset({"announcement", "narration", "quote"})
+# A sentence that starts with closing punctuation (", she said.") joins the one before it.
+_CLOSING = tuple(",.;:!?)]}»”’…")
 
 _MONTHS_EN = (
     "January February March April May June July August September October November December"
@@ -313,18 +315,28 @@ class _Page:
         if lang and lang.lower() == self.language.lower():
             lang = None
         role = sentence.role if sentence.role in _ROLES else ""
-        return {"id": html_id, "text": text, "role": role, "lang": lang or ""}
+        return {
+            "id": html_id,
+            "text": text,
+            "role": role,
+            "lang": lang or "",
+            "space": not text.startswith(_CLOSING),
+        }
 
     def inline(
         self, sentences: Sequence[TimedSentence], chapter: int, labelled: list[str | None]
     ) -> list[dict[str, Any]]:
-        """Sentences in reading order, runs of quoted sentences by one speaker in one ``<q>``
-        whose speaker is named when it changes (``labelled`` holds the last one named)."""
+        """Sentences in reading order, runs of quoted sentences by one speaker in one ``<q>``.
+
+        A run's speaker is named before it when the speaker changes (``labelled`` holds the
+        last one named) and the surrounding words do not already name them ("…," said Okafor).
+        """
+        told = " ".join(clean_text(s.text) for s in sentences if s.role != "quote")
         items: list[dict[str, Any]] = []
         for sentence in sentences:
             view = self.sentence(sentence, chapter)
             if sentence.role != "quote":
-                items.append({"kind": "sentence", "s": view})
+                items.append({"kind": "sentence", "s": view, "space": view["space"]})
                 continue
             speaker = clean_text(sentence.speaker) or None
             last = items[-1] if items else None
@@ -333,16 +345,17 @@ class _Page:
                 if last["lang"] != view["lang"]:
                     last["lang"] = ""
                 continue
-            label = speaker is not None and speaker != labelled[0]
+            label = speaker is not None and speaker != labelled[0] and not _names(told, speaker)
             if label:
                 labelled[0] = speaker
             items.append(
                 {
                     "kind": "quote",
                     "speaker": speaker,
-                    "label": label,
+                    "label": _short_name(speaker) if label else "",
                     "lang": view["lang"],
                     "sentences": [view],
+                    "space": view["space"],
                 }
             )
         return items
@@ -395,7 +408,9 @@ class _Page:
             if group["quote"]:
                 views = [self.sentence(s, chapter) for s in group["sentences"]]
                 langs = {view["lang"] for view in views}
-                group["content"] = [{"kind": "sentence", "s": view} for view in views]
+                group["content"] = [
+                    {"kind": "sentence", "s": view, "space": view["space"]} for view in views
+                ]
                 group["lang"] = langs.pop() if len(langs) == 1 else ""
             else:
                 group["content"] = self.inline(group["sentences"], chapter, labelled)
@@ -404,6 +419,17 @@ class _Page:
         if not groups:
             return None
         return {"kind": "quotation", "speaker": speaker, "groups": groups}
+
+
+def _short_name(speaker: str | None) -> str:
+    """A speaker as a label: the name before any description ("Ana Lima, chief engineer")."""
+    return (speaker or "").split(",")[0].strip() or (speaker or "")
+
+
+def _names(text: str, speaker: str) -> bool:
+    """Whether ``text`` already names ``speaker`` (any capitalised word of the name)."""
+    words = [w for w in re.findall(r"\w+", _short_name(speaker)) if len(w) > 2 and w[0].isupper()]
+    return any(re.search(rf"\b{re.escape(word)}\b", text) for word in words)
 
 
 def _chapter_tree(chapters: list[dict[str, Any]]) -> list[dict[str, Any]]:
