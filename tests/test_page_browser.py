@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from page_fixtures import Episode
-
 # One plugin for both modules, so each episode is built once per session.
 pytest_plugins = ["page_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -66,8 +64,9 @@ class Opened:
 def opened(browser):
     pages: list[Opened] = []
 
-    def open_page(episode: Episode, **options) -> Opened:
-        page = Opened(browser, episode.url, **options)
+    def open_page(episode, **options) -> Opened:
+        """Open an episode's page (or any URL) in a fresh context."""
+        page = Opened(browser, getattr(episode, "url", episode), **options)
         pages.append(page)
         return page
 
@@ -498,7 +497,7 @@ def test_hostile_text_runs_nothing(episodes, opened, tmp_path: Path):
     shutil.copyfile(episodes["harbour"].mp3, tmp_path / doc.audio)
     page_file = tmp_path / "hostile.html"
     page_file.write_text(render_page(doc), encoding="utf-8")
-    page = opened(Episode("hostile", tmp_path / doc.audio, page_file, [], []))
+    page = opened(page_file.as_uri())
     assert page.js("document.title") == doc.title + " – <i>Show</i>"
     assert page.js("document.querySelectorAll('script').length") == 2
     assert page.js("document.querySelectorAll('.s[role=button]').length") == 6
