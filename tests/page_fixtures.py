@@ -21,10 +21,13 @@ from audionews.render.from_sidefiles import document_from_episode
 from audionews.render.page import render_page
 from conftest import EXAMPLES, ROOT, audio_cli, ffprobe
 
-# The seed example (plain text) and an HTML page with a figure, a block quote, a list, a table.
+# The seed example (plain text), an HTML page with a figure, a block quote, a list and a
+# table, and a French page.
 ARTICLES = {
     "harbour": EXAMPLES / "harbour-flood-barrier.txt",
     "courier": ROOT / "tests" / "fixtures" / "courier-bridge.html",
+    # French, in ISO-8859-1: the narrator's French phrases and the page's French words.
+    "marche": ROOT / "tests" / "fixtures" / "marche-vendredi.html",
 }
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags known to work headless here; Playwright gives every launch a fresh profile of its own.

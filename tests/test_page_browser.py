@@ -107,6 +107,19 @@ def test_axe_with_script(episodes, opened, name, scheme):
     assert axe_violations(page.page) == []
 
 
+def test_french_page(episodes, opened):
+    episode = episodes["marche"]
+    page = opened(episode)
+    assert page.js("document.documentElement.lang") == "fr"
+    assert page.js("document.querySelector('nav').getAttribute('aria-label')") == "Chapitres"
+    page.page.click("nav button[data-chapter='1']")
+    page.wait("document.getElementById('announcer').textContent !== ''")
+    assert page.js("document.getElementById('announcer').textContent") == (
+        "Chapitre 2 sur 2 : Ce qui change"
+    )
+    assert axe_violations(page.page) == []
+
+
 @pytest.mark.parametrize("name", ["harbour", "courier"])
 def test_axe_without_script(episodes, browser, name):
     """The page as a browser builds it with scripting off: served with a policy that lets no

@@ -118,6 +118,22 @@ def test_structure_of_the_html_article(episodes):
     assert [s.text for s in table.end] == ["End of table."]
 
 
+def test_french_episode_reads_the_french_narrator(episodes):
+    doc = document_from_episode(episodes["marche"].mp3)
+    assert doc.language == "fr"  # TLAN "fre"
+    assert doc.byline == "Camille Roussel"
+    announcements = [b.sentences[0].text for b in blocks_of(doc, BlockKind.ANNOUNCEMENT)]
+    assert announcements == [
+        "Le marché du vendredi revient sur le port.",
+        "Par Camille Roussel.",
+        "Ce bulletin compte une section : Ce qui change.",
+        "Section 1 sur 1 : Ce qui change.",
+        "Fin du bulletin.",
+    ]
+    (quoted,) = [s for s in doc.sentences() if s.role == "quote"]
+    assert quoted.speaker == "Hélène Marchetti"
+
+
 def test_missing_transcript_is_named(episodes, tmp_path):
     lone = tmp_path / "lone.mp3"
     shutil.copyfile(episodes["harbour"].mp3, lone)
