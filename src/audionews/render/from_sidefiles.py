@@ -325,7 +325,10 @@ def _head_announcements(
     """Indexes of the opening's own announcements: title, byline, date, dateline, overview."""
     found: set[int] = set()
     index = 0
-    if cues and cues[0].text.strip() == _closing(tags.title.strip()):
+    # The title as said; the tag may be cut short ("…") where the title is very long.
+    title = tags.title.strip()
+    said = cues[0].text.strip() if cues else ""
+    if said and (said == _closing(title) or said.startswith(title.rstrip("…").rstrip())):
         found.add(0)
         index = 1
     byline = wording.byline.format(byline=tags.artist) if tags.artist else None
