@@ -19,6 +19,7 @@ from pathlib import Path
 
 import webvtt
 
+from audionews.outputs.tags import read_tags
 from audionews.render.document import (
     BlockKind,
     EpisodeDocument,
@@ -27,8 +28,7 @@ from audionews.render.document import (
     TimedChapter,
     TimedSentence,
 )
-from audionews.script import WORDINGS
-from audionews.tags import read_tags
+from audionews.text.script import WORDINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = "/tmp/audionews-heavy.lock"

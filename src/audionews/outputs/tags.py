@@ -91,6 +91,11 @@ _LANGUAGES = {
 }
 
 
+def iso639_1(code: str) -> str | None:
+    """The two-letter code for a three-letter one read back from TLAN ("fre" -> "fr")."""
+    return next((two for two, three in _LANGUAGES.items() if three == code.lower()), None)
+
+
 def iso639_2(language: str) -> str:
     """The three-letter code for a BCP 47 tag such as "en-GB"; "und" when unknown."""
     base = language.split("-")[0].lower()

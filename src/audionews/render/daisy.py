@@ -36,7 +36,7 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from audionews import __version__
-from audionews.encode import encode_mp3
+from audionews.audio.encode import encode_mp3
 from audionews.errors import OutputError
 from audionews.render.booktext import STYLE, Flavour, child, element, set_language, write_chapter
 from audionews.render.document import EpisodeDocument
@@ -187,7 +187,7 @@ def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
         return
     # Only an episode of an hour or more comes here: decode once, cut at exact samples, and
     # encode each part at the episode's own sample rate and constant bit rate.
-    from audionews.clips import decode
+    from audionews.outputs.clips import decode
 
     info = MP3(str(mp3)).info
     samples = decode(mp3, info.sample_rate)

@@ -29,7 +29,8 @@ from mutagen.mp3 import MP3
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from audionews.errors import EpisodeError
-from audionews.feed import episode_guid
+from audionews.outputs.feed import episode_guid
+from audionews.outputs.tags import EpisodeTags, iso639_1, read_chapters, read_tags
 from audionews.render.document import (
     BlockKind,
     EpisodeDocument,
@@ -38,16 +39,16 @@ from audionews.render.document import (
     TimedChapter,
     TimedSentence,
 )
-from audionews.script import Pauses, Wording, wording_for
-from audionews.tags import _LANGUAGES, ChapterMark, EpisodeTags, read_chapters, read_tags
+from audionews.text.script import Pauses, Wording, wording_for
+from audionews.timeline import Chapter as ChapterMark
 
 _TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>")
 _TAG = re.compile(r"<[^>]*>")
 # ISO 639-2 (TLAN, as tags are read back) to the two-letter code BCP 47 requires.
-_TWO_LETTER = {three: two for two, three in _LANGUAGES.items()}
-_TWO_LETTER.update({"fra": "fr", "deu": "de", "nld": "nl", "ces": "cs", "ell": "el"})
-_TWO_LETTER.update({"zho": "zh", "ron": "ro"})
+# ISO 639-2/T forms, which TLAN may hold when another program wrote it.
+_TERMINOLOGY = {"fra": "fr", "deu": "de", "nld": "nl", "ces": "cs", "ell": "el", "zho": "zh"}
+_TERMINOLOGY["ron"] = "ro"
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def _list_block(
 def _language(tags: EpisodeTags) -> str:
     code = (tags.language or "").strip().lower()
     if len(code) == 3:
-        code = _TWO_LETTER.get(code, code)
+        code = iso639_1(code) or _TERMINOLOGY.get(code, code)
     return code if re.fullmatch(r"[a-z]{2,3}", code) and code != "und" else "und"
 
 
