@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audionews.article import Article, Heading, ListBlock, Paragraph, Quotation
+from audionews.article import Article, Heading, ListBlock, Paragraph, Quotation, Table
 from audionews.ingest import read_article
 from audionews.ingest.text import parse_text
 from audionews.text.script import QuoteStyle, Role, Script, make_script
+from audionews.text.speech import default_lexicon, speakable_script
 from conftest import EXAMPLES
 
 
@@ -236,3 +237,39 @@ def test_hard_wrapped_example_with_blank_lines():
         ("That was the choice.", "Osei"),
         ("And I think most people here would make the same one.", "Osei"),
     ]
+
+
+def test_every_segment_says_which_block_and_item_it_comes_from() -> None:
+    """The page and the talking books group sentences back into the article's blocks."""
+    article = Article(
+        "Title",
+        (
+            Paragraph("First sentence. Second sentence."),
+            ListBlock(("One.", "Two."), sublists=((1, ListBlock(("Two a.",))),)),
+            Heading("A section"),
+            Table(("Name", "Age"), (("Ana", "40"), ("Tom", "39"))),
+        ),
+    )
+    script = make_script(article)
+    places = [(s.text, s.block, s.item) for s in script.segments]
+    assert places == [
+        ("Title.", -1, None),
+        ("This briefing has 1 section: A section.", -1, None),
+        ("First sentence.", 0, None),
+        ("Second sentence.", 0, None),
+        ("A list of 2 items.", 1, None),
+        ("One.", 1, 0),
+        ("Two.", 1, 1),
+        ("A list of 1 item.", 1, 1),
+        ("Two a.", 1, 1),
+        ("End of list.", 1, 1),
+        ("End of list.", 1, None),
+        ("Section 1 of 1: A section.", 2, None),
+        ("A table of 2 rows.", 3, None),
+        ("Row 1. Name: Ana. Age: 40.", 3, 0),
+        ("Row 2. Name: Tom. Age: 39.", 3, 1),
+        ("End of table.", 3, None),
+        ("End of briefing.", -1, None),
+    ]
+    spoken = speakable_script(script, default_lexicon())
+    assert [(s.block, s.item) for s in spoken.segments] == [(b, i) for _, b, i in places]

@@ -68,6 +68,11 @@ class Segment:
     article_text: the part of the article this segment carries ("" for pure cues such as
         "End of list."), so it can be shown that nothing of the article is lost.
     spoken: what the synthesiser is given (speech.speakable_script fills it); "" until then.
+    block: the index in ``Article.blocks`` of the block it comes from; -1 for the words
+        around the article (title, byline, overview, closing). A section announcement carries
+        its heading's index.
+    item: for a segment of a list or table, the index of its (top-level) item or row; None
+        for the list's or table's own announcements and for every other block.
     """
 
     role: Role
@@ -76,6 +81,8 @@ class Segment:
     speaker: str | None = None
     article_text: str = ""
     spoken: str = ""
+    block: int = -1
+    item: int | None = None
 
     @property
     def utterance(self) -> str:
@@ -232,9 +239,14 @@ def _join_names(names: list[str], and_word: str) -> str:
 
 @dataclass
 class _ChapterBuilder:
+    """A chapter being written; ``block`` and ``item`` say where in the article the segments
+    added now come from (see ``Segment``)."""
+
     title: str
     pauses: Pauses
     segments: list[Segment] = field(default_factory=list)
+    block: int = -1
+    item: int | None = None
 
     def add(
         self,
@@ -244,7 +256,9 @@ class _ChapterBuilder:
         speaker: str | None = None,
         article_text: str = "",
     ) -> None:
-        self.segments.append(Segment(role, text, pause, speaker, article_text))
+        self.segments.append(
+            Segment(role, text, pause, speaker, article_text, block=self.block, item=self.item)
+        )
 
     def end_block(self, pause: int) -> None:
         """Lengthen the pause after the block's last segment."""
@@ -309,7 +323,7 @@ def make_script(
         if isinstance(block, Heading):
             current.end_block(pauses.section)
             number = len(chapters)
-            chapter = _ChapterBuilder(block.text, pauses)
+            chapter = _ChapterBuilder(block.text, pauses, block=index)
             chapter.add(
                 Role.ANNOUNCEMENT,
                 _sentence(
@@ -322,8 +336,10 @@ def make_script(
             quote_state = QuoteState(last_speaker=quote_state.last_speaker)
             continue
         following = _next_paragraph_text(blocks, index)
+        current.block, current.item = index, None
         _add_block(current, block, following, quote_state, quote_style, wording, pauses)
 
+    chapters[-1].block, chapters[-1].item = -1, None
     chapters[-1].add(Role.ANNOUNCEMENT, wording.closing, 0)
     return Script(
         title=article.title,
@@ -398,13 +414,18 @@ def _add_list(
     start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
     chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
     nested = dict(block.sublists)
+    top_level = chapter.item is None
     for index, item in enumerate(block.items):
+        if top_level:
+            chapter.item = index
         runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
         prefix = f"{index + 1}. " if block.ordered else ""
         _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
         chapter.end_block(pauses.list_item)
         if index in nested:
             _add_list(chapter, nested[index], quote_state, quote_style, wording, pauses)
+    if top_level:
+        chapter.item = None
     chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
 
 
@@ -416,6 +437,7 @@ def _add_table(chapter: _ChapterBuilder, table: Table, wording: Wording, pauses:
         cells = ", ".join(table.header)
         chapter.add(Role.NARRATION, _sentence(cells), pauses.list_item, article_text=cells)
     for number, row in enumerate(table.rows, start=1):
+        chapter.item = number - 1
         if table.header:
             parts = [
                 f"{_sentence_part(head)}: {cell}" if head else cell
@@ -432,6 +454,7 @@ def _add_table(chapter: _ChapterBuilder, table: Table, wording: Wording, pauses:
             pauses.list_item,
             article_text=carried,
         )
+    chapter.item = None
     chapter.add(Role.ANNOUNCEMENT, wording.table_end, pauses.paragraph)
 
 
