@@ -14,7 +14,15 @@ from lxml import etree
 
 from audionews.article import Figure, Heading, ListBlock, Paragraph, Quotation, Table
 from audionews.ingest import read_article
-from audionews.ingest.html_body import Piece, continuations, merge, pieces, speaker, words
+from audionews.ingest.html_body import (
+    Piece,
+    continuations,
+    header_row,
+    merge,
+    pieces,
+    speaker,
+    words,
+)
 from audionews.ingest.html_meta import person
 from audionews.text.script import Role, make_script
 from conftest import SHARED
@@ -111,6 +119,51 @@ def test_table_header_repeated_as_a_body_row_is_read_once():
         "<row><cell>DL</cell><cell>Sam Ortiz</cell></row></table></main>"
     )
     assert [p.block for p in pieces(xml, {})] == [Table(("Pos", "Player"), (("DL", "Sam Ortiz"),))]
+
+
+def test_first_row_of_words_over_figures_is_the_header_of_a_table_without_th():
+    article = read_article(PAGES / "standings-table.html")
+    (table,) = [b for b in article.blocks if isinstance(b, Table)]
+    assert table.header == ("Place", "Crew", "Points", "Wins")
+    assert table.rows[0] == ("1", "Quay Street", "52", "3") and len(table.rows) == 5
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("Harbour", "Quay"), ("North", "Beach"), ("Old", "Town")],  # words only
+        [("Place", "2019"), ("1", "52"), ("2", "47")],  # a figure in the first row
+        [("Place", "Crew"), ("1", "Quay Street")],  # too few rows to tell
+    ],
+)
+def test_first_row_is_no_header_without_words_over_figures(rows):
+    assert not header_row(rows)
+
+
+def test_long_table_names_its_columns_once_and_each_row_is_announced():
+    article = read_article(PAGES / "standings-table.html")
+    spoken = segments(article)
+    start = next(i for i, s in enumerate(spoken) if s.text.startswith("A table of"))
+    read = [(s.role, s.text) for s in spoken[start : start + 4]]
+    assert read == [
+        (Role.ANNOUNCEMENT, "A table of 5 rows; columns: Place, Crew, Points, Wins."),
+        (Role.ANNOUNCEMENT, "Row 1."),
+        (Role.NARRATION, "1, Quay Street, 52, 3."),
+        (Role.ANNOUNCEMENT, "Row 2."),
+    ]
+    assert "Points:" not in said(article)
+
+
+def test_short_table_names_each_cell_by_its_column():
+    article = read_article(PAGES / "layout-table.html")
+    texts = [s.text for s in segments(article)]
+    start = texts.index("A table of 2 rows.")
+    assert texts[start + 1 : start + 5] == [
+        "Row 1.",
+        "Season: Summer. Crossings a day: 6.",
+        "Row 2.",
+        "Season: Winter. Crossings a day: 4.",
+    ]
 
 
 # --- media players and dialogs ----------------------------------------------------------

@@ -83,10 +83,12 @@ def test_blocks(ferry):
 def test_tables_are_read_row_by_row_with_headers(ferry):
     texts = [segment.text for segment in make_script(ferry).segments]
     start = texts.index("A table of 2 rows.")
-    assert texts[start : start + 4] == [
+    assert texts[start : start + 6] == [
         "A table of 2 rows.",
-        "Row 1. Sailing: Late outbound. Leaves: 22:00. Arrives: 22:35.",
-        "Row 2. Sailing: Weekend return. Leaves: 22:45. Arrives: 23:20.",
+        "Row 1.",
+        "Sailing: Late outbound. Leaves: 22:00. Arrives: 22:35.",
+        "Row 2.",
+        "Sailing: Weekend return. Leaves: 22:45. Arrives: 23:20.",
         "End of table.",
     ]
 

@@ -266,8 +266,10 @@ def test_every_segment_says_which_block_and_item_it_comes_from() -> None:
         ("End of list.", 1, None),
         ("Section 1 of 1: A section.", 2, None),
         ("A table of 2 rows.", 3, None),
-        ("Row 1. Name: Ana. Age: 40.", 3, 0),
-        ("Row 2. Name: Tom. Age: 39.", 3, 1),
+        ("Row 1.", 3, 0),
+        ("Name: Ana. Age: 40.", 3, 0),
+        ("Row 2.", 3, 1),
+        ("Name: Tom. Age: 39.", 3, 1),
         ("End of table.", 3, None),
         ("End of briefing.", -1, None),
     ]

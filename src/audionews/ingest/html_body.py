@@ -300,7 +300,27 @@ def _table(element: etree._Element) -> Table:
             header = texts
         elif texts != header:  # a header row repeated in the body is read once
             rows.append(texts)
+    if not header and header_row(rows):
+        header, rows = rows[0], rows[1:]
     return Table(header, tuple(rows))
+
+
+_FIGURE = re.compile(r"[-+−]?[$£€¥]?\d[\d.,:/]*\s?%?")
+# A column is numeric when at least this share of its body cells are figures.
+NUMERIC_COLUMN = 0.8
+
+
+def header_row(rows: list[tuple[str, ...]]) -> bool:
+    """Whether a table's first row names its columns though the page did not mark it so
+    (no <th>): it holds words only, and under one of them at least stand figures."""
+    if len(rows) < 3 or not all(rows[0]) or any(_FIGURE.fullmatch(c) for c in rows[0]):
+        return False
+    for column in range(len(rows[0])):
+        cells = [row[column] for row in rows[1:] if column < len(row) and row[column]]
+        figures = sum(bool(_FIGURE.fullmatch(cell)) for cell in cells)
+        if cells and figures >= NUMERIC_COLUMN * len(cells):
+            return True
+    return False
 
 
 def key(piece: Piece) -> str:

@@ -160,7 +160,10 @@ class _Phrases:
             ),
             list_start=(_pattern(wording.list_start_one), _pattern(wording.list_start)),
             list_end=_pattern(wording.list_end),
-            table_start=(_pattern(wording.table_start_one), _pattern(wording.table_start)),
+            table_start=tuple(
+                _pattern(t)
+                for t in (wording.table_start_one, wording.table_start, wording.table_columns)
+            ),
             table_end=_pattern(wording.table_end),
             table_row=re.compile(row + r"(?:\s|$)"),
             figure=_pattern(wording.figure),

@@ -163,6 +163,7 @@ class Wording:
     list_end: str = "End of list."
     table_start_one: str = "A table of 1 row."
     table_start: str = "A table of {count} rows."
+    table_columns: str = "A table of {count} rows; columns: {columns}."
     table_row: str = "Row {number}."
     table_end: str = "End of table."
     figure: str = "Image: {caption}"
@@ -187,6 +188,7 @@ WORDINGS = {
         list_end="Fin de la liste.",
         table_start_one="Un tableau d'une ligne.",
         table_start="Un tableau de {count} lignes.",
+        table_columns="Un tableau de {count} lignes ; colonnes : {columns}.",
         table_row="Ligne {number}.",
         table_end="Fin du tableau.",
         figure="Image : {caption}",
@@ -208,6 +210,7 @@ WORDINGS = {
         list_end="Fin de la lista.",
         table_start_one="Una tabla de una fila.",
         table_start="Una tabla de {count} filas.",
+        table_columns="Una tabla de {count} filas; columnas: {columns}.",
         table_row="Fila {number}.",
         table_end="Fin de la tabla.",
         figure="Imagen: {caption}",
@@ -429,33 +432,54 @@ def _add_list(
     chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
 
 
+# A table of more rows than this has its columns named once, at its start; a shorter one
+# names each cell (see _add_table).
+SHORT_TABLE_ROWS = 3
+
+
 def _add_table(chapter: _ChapterBuilder, table: Table, wording: Wording, pauses: Pauses) -> None:
+    """A table, row by row, each row announced ("Row 3.") in the announcer's voice.
+
+    A short table names each cell by its column ("Leaves: 22:00."): the listener has no rows
+    to learn the columns' order from, and the names cost little. A longer table names its
+    columns once, in its opening announcement, and reads each row as its cells in that order,
+    as a screen reader reads a row: naming every cell would double the length of forty rows
+    of figures and bury them. The row's number is the announcer's, so that it is never heard
+    as the row's first cell (often a number itself: a rank, a year).
+    """
     count = len(table.rows)
-    start = wording.table_start_one if count == 1 else wording.table_start.format(count=count)
-    chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
+    once = count > SHORT_TABLE_ROWS and bool(table.header) and all(table.header)
+    if once:
+        columns = ", ".join(_sentence_part(head) for head in table.header)
+        start = wording.table_columns.format(count=count, columns=columns)
+        chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement, article_text=columns)
+    else:
+        start = wording.table_start_one if count == 1 else wording.table_start.format(count=count)
+        chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
     if not table.rows and table.header:
         cells = ", ".join(table.header)
         chapter.add(Role.NARRATION, _sentence(cells), pauses.list_item, article_text=cells)
     for number, row in enumerate(table.rows, start=1):
         chapter.item = number - 1
-        if table.header:
-            parts = [
-                f"{_sentence_part(head)}: {cell}" if head else cell
-                for head, cell in zip(table.header, row, strict=False)
-            ]
-            parts += list(row[len(table.header) :])
+        chapter.add(Role.ANNOUNCEMENT, wording.table_row.format(number=number), pauses.sentence)
+        if once:
+            said = _sentence(", ".join(cell for cell in row if cell))
         else:
-            parts = list(row)
-        said = " ".join(_sentence(part) for part in parts if part)
-        carried = " ".join([*table.header, *row]) if number == 1 else " ".join(row)
-        chapter.add(
-            Role.NARRATION,
-            f"{wording.table_row.format(number=number)} {said}",
-            pauses.list_item,
-            article_text=carried,
-        )
+            said = " ".join(_sentence(part) for part in _named_cells(table.header, row) if part)
+        carried = " ".join([*table.header, *row]) if number == 1 and not once else " ".join(row)
+        if said:
+            chapter.add(Role.NARRATION, said, pauses.list_item, article_text=carried)
     chapter.item = None
     chapter.add(Role.ANNOUNCEMENT, wording.table_end, pauses.paragraph)
+
+
+def _named_cells(header: tuple[str, ...], row: tuple[str, ...]) -> list[str]:
+    """A row's cells, each after its column's name ("Leaves: 22:00") where it has one."""
+    parts = [
+        f"{_sentence_part(head)}: {cell}" if head and cell else cell
+        for head, cell in zip(header, row, strict=False)
+    ]
+    return parts + list(row[len(header) :])
 
 
 def _sentence_part(text: str) -> str:
