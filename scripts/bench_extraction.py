@@ -4,6 +4,8 @@
     scripts/bench extraction --set benchmark  only the extraction benchmark
     scripts/bench extraction --set readability
     scripts/bench extraction --dump DIR       also write what was read from each page to DIR
+                                              (KEY.txt as scored, KEY.script.txt every segment;
+                                              readability pages as readability/NAME.script.txt)
     scripts/bench extraction --check-cli N    also check N pages against `audionews script`
 
 The extraction benchmark (../shared/corpus/extraction-benchmark, the development half of the
@@ -114,6 +116,15 @@ def read_units(script: dict[str, Any], prefixes: tuple[str, ...]) -> list[tuple[
             else:
                 units.append(("text", text))
     return units
+
+
+def listing(script: dict[str, Any]) -> str:
+    """Every segment of a script, one a line, announcements marked, to read what was said."""
+    return "\n".join(
+        f"{'## ' if s['role'] == 'announcement' else ''}{s['text']}"
+        for chapter in script["chapters"]
+        for s in chapter["segments"]
+    )
 
 
 def body_text(units: list[tuple[str, str]]) -> str:
@@ -282,6 +293,8 @@ def bench_benchmark(args: argparse.Namespace, prefixes: tuple[str, ...]) -> None
             (Path(args.dump) / f"{key[:16]}.txt").write_text(
                 read if "script" in result else result["error"]
             )
+            if "script" in result:
+                (Path(args.dump) / f"{key[:16]}.script.txt").write_text(listing(result["script"]))
     rows = [("audionews", "this tree", summary(list(ours.values())))]
     for name, peer in peers.items():
         outputs = peer["output"]
@@ -327,6 +340,12 @@ def bench_readability(args: argparse.Namespace, prefixes: tuple[str, ...]) -> No
     folders = sorted(p for p in READABILITY.iterdir() if (p / "source.html").is_file())
     results = run_pages([(f.name, str(f / "source.html")) for f in folders], args.jobs)
     ignore = narrator_words()
+    if args.dump:
+        dump = Path(args.dump) / "readability"
+        dump.mkdir(parents=True, exist_ok=True)
+        for name, result in results.items():
+            text = listing(result["script"]) if "script" in result else result["error"]
+            (dump / f"{name}.script.txt").write_text(text)
     if args.write_baseline:
         baseline = {
             k: sorted(words_read(r["script"], ignore)) for k, r in results.items() if "script" in r
@@ -365,7 +384,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="scripts/bench extraction", description=__doc__)
     parser.add_argument("--set", choices=("benchmark", "readability", "both"), default="both")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--dump", help="write what was read from each benchmark page here")
+    parser.add_argument("--dump", help="write what was read from each page here")
     parser.add_argument("--check-cli", type=int, default=0, metavar="N")
     parser.add_argument("--write-baseline", action="store_true")
     args = parser.parse_args()

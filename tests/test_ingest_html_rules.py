@@ -23,7 +23,8 @@ from audionews.ingest.html_body import (
     speaker,
     words,
 )
-from audionews.ingest.html_meta import person
+from audionews.ingest.html_meta import figure_captions, person
+from audionews.ingest.html_rules import tidy
 from audionews.text.script import Role, make_script
 from conftest import SHARED
 
@@ -228,6 +229,78 @@ def test_paragraph_after_an_image_block_is_read():
     text = said(read_article(PAGES / "figures.html"))
     assert "The kiosk at the end of the pier was rebuilt from photographs" in text
     assert "Engineers replaced more than four thousand planks" in text
+
+
+def test_caption_outside_a_figure_is_read_as_a_caption_without_its_credit():
+    article = read_article(PAGES / "captions.html")
+    text = said(article)
+    caption = "Children from the primary school carry lanterns they made in class past the"
+    assert f"Image: {caption}" in text and times_read(article, caption) == 1
+    assert "Jane Roe" not in text and "Photo" not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        ("The quay at dawn [File: Harbour Trust]", "The quay at dawn"),
+        (
+            "A lander as an artist imagines it [Harbour Trust via Nasa]",
+            "A lander as an artist imagines it",
+        ),
+        ("Boats at the quay. (AP Photo/Jane Roe, File)", "Boats at the quay."),
+        ("The first map of the bay. (Harbour/Survey)", "The first map of the bay."),
+        ("Tea (and/or coffee) at the kiosk", "Tea (and/or coffee) at the kiosk"),
+        ("(Harbour/Survey/Trust)", None),
+    ],
+)
+def test_credit_at_the_end_of_a_caption_is_not_read(given: str, read: str | None):
+    kept = tidy([Piece(Figure(given))], "Harbour news", set())
+    assert [p.block for p in kept] == ([Figure(read)] if read else [])
+
+
+def test_emphasised_line_under_an_image_is_its_caption():
+    article = read_article(PAGES / "captions.html")
+    assert Figure("A paper whale by the pupils of Quay School") in article.blocks
+    assert times_read(article, "A paper whale by the pupils") == 1
+    page_ = lxml.html.fromstring(
+        "<div class='content'>The band played on.<br><img src='/b.jpg' alt=''>"
+        "<center><em>The band on the breakwater via <a href='/x'>Harbour Notes</a></em>"
+        "</center><br>It played for two hours.</div>"
+    )
+    assert "the band on the breakwater via harbour notes" in figure_captions(page_)
+
+
+def test_emphasis_inside_running_text_after_an_image_is_no_caption():
+    page_ = lxml.html.fromstring(
+        "<div><p><img src='/b.jpg' alt=''></p><p>The band played <em>twice</em> that night,"
+        " once at dusk and once at midnight.</p></div>"
+    )
+    assert figure_captions(page_) == set()
+
+
+def test_paragraph_repeating_the_alt_text_beside_it_is_the_images_caption():
+    article = read_article(PAGES / "captions.html")
+    assert times_read(article, "Boats in the harbour lit by lanterns") == 1
+    assert "Image: Boats in the harbour lit by lanterns." in said(article)
+
+
+def test_gallery_caption_given_whole_and_cut_short_is_read_once_without_its_buttons():
+    page_ = lxml.html.fromstring(PAGES.joinpath("captions.html").read_bytes())
+    whole = (
+        "Volunteers fold paper lanterns in the church hall on the Thursday before the walk,"
+        " working late into the evening to finish them all."
+    )
+    # As the extractor gives a gallery: the item's text, its caption whole, then cut short.
+    short = whole.split(" into")[0]
+    item = f"{whole} less {short} ... more Photo: Sam Poe, Harbour Notes"
+    kept = tidy([Piece(ListBlock((item,)))], "Lantern walk", figure_captions(page_))
+    assert [p.block for p in kept] == [Figure(whole)]
+
+
+def test_alt_text_made_from_a_file_name_or_naming_page_furniture_is_not_read():
+    text = said(read_article(PAGES / "captions.html"))
+    assert "Paper_Whale" not in text and "Lantern Walk 2019" not in text
+    assert "logo" not in text
 
 
 # --- the standfirst -----------------------------------------------------------------------

@@ -505,11 +505,63 @@ def standfirst(page: Any, title_text: str, first_text: str | None) -> str | None
     return None
 
 
+# A caption is short (a gallery's, given whole and cut short, about twice as long as one);
+# an element marked "caption" holding more is a wrapper round more.
+CAPTION_MAX_WORDS = 100
+# Emphasised text right under an image is its caption when it is this short.
+UNDER_IMAGE_WORDS = 30
+_EMPHASIS = ("em", "i", "small", "figcaption")
+
+
 def figure_captions(page: Any) -> set[str]:
-    """The page's figure captions, normalised, to read them as captions wherever they stand."""
-    found = set()
-    for caption in page.xpath("//figcaption | //figure//*[contains(@class, 'caption')]"):
-        text = norm(caption.text_content())
-        if text:
-            found.add(text)
+    """The page's image captions, normalised, so that a caption the extractor gives as a
+    paragraph is read as a caption: a figcaption, an element whose class says "caption"
+    (a gallery's, or one set outside a <figure>), and a short emphasised line set right
+    under an image ("<img><em>The quay at dawn</em>")."""
+    found: set[str] = set()
+    for caption in page.xpath("//figcaption | //*[contains(@class, 'caption')]"):
+        _add_caption(found, caption)
+    for image in page.iter("img"):
+        under = _under_image(image)
+        if under is not None and len(under.text_content().split()) <= UNDER_IMAGE_WORDS:
+            _add_caption(found, under)
     return found
+
+
+def _add_caption(found: set[str], element: Any) -> None:
+    # Its parts set apart: "… all. <a>less</a></div><div>Volunteers …" are two words.
+    text = " ".join(" ".join(element.itertext()).split())
+    if text and len(text.split()) <= CAPTION_MAX_WORDS:
+        found.add(norm(text))
+        # The extractor may give the caption's paragraphs one by one.
+        for part in element.iter("p"):
+            if part is not element and (key := norm(part.text_content())):
+                found.add(key)
+
+
+def _under_image(image: Any) -> Any | None:
+    """The element standing right after an image (or after the link or paragraph that holds
+    the image and nothing else), when all its text is emphasised."""
+    holder = image
+    while (
+        holder.getparent() is not None
+        and holder.getparent().tag in ("a", "p", "span", "div", "picture", "center")
+        and not holder.getparent().text_content().strip()
+    ):
+        holder = holder.getparent()
+    if (holder.tail or "").strip():
+        return None  # the image stands inside running text
+    following = holder.getnext()
+    while following is not None and not isinstance(following.tag, str):
+        following = following.getnext()  # a comment between them
+    if following is None or following.tag == "img":
+        return None
+    text = "".join(following.text_content().split())
+    if not text:
+        return None
+    emphasised = following if following.tag in _EMPHASIS else None
+    if emphasised is None:
+        inner = [e for e in following.iter(*_EMPHASIS) if e is not following]
+        if sum(len("".join(e.text_content().split())) for e in inner) < len(text):
+            return None
+    return following

@@ -23,6 +23,7 @@ After extraction, ``tidy`` goes over the blocks:
 from __future__ import annotations
 
 import collections
+import html
 import re
 from typing import Any
 
@@ -38,6 +39,11 @@ REPEAT_MIN_WORDS = 5
 RECENT_BLOCKS = 3
 # Under a teaser's headline, a paragraph this short is its blurb.
 TEASER_BLURB_WORDS = 30
+# A caption is at most this long: a paragraph beside an image that repeats its alt text and
+# is no longer is the image's caption.
+CAPTION_MAX_WORDS = 30
+# A paragraph of at least this many words found inside a caption is part of that caption.
+CAPTION_PART_WORDS = 6
 
 _RELATED = re.compile(
     r"^(?:other|more|related|recommended|most (?:read|popular|viewed)|read (?:more|next|also)|"
@@ -85,6 +91,21 @@ _CREDIT = re.compile(
 _TRAILING_CREDIT = re.compile(
     r"(?<=[.!?”\"])\s+(?:source|photo|picture|image|credit)s?\s*:\s*[^.!?]{1,40}$", re.I
 )
+# A credit in brackets at the end of a caption: "(AP Photo/Jane Roe)", "[File: Reuters]",
+# "(Getty Images)", "[Harbour Trust via Nasa]", and after a full stop "(NASA/JPL)". Only a
+# short bracket that names a picture's source, or is set like one (a slash between names).
+_PAREN_CREDIT = re.compile(
+    r"\s*[(\[](?=[^()\[\]]{2,80}[)\]]\s*$)"
+    r"(?:[^()\[\]]*\b(?:photo|photograph|image|picture|credit|courtesy|getty|reuters|afp|ap|"
+    r"shutterstock|file|via)\b[^()\[\]]*"
+    r"|(?:(?<=[.!?”\"]\s\()|(?<=^\())[^()\s]+/[^()\s][^()]*)[)\]]\s*$",
+    re.I,
+)
+_CAPTION_CREDIT = re.compile(
+    r"\s*(?:\b(?:photo|image|picture)?\s*(?:credits?|photos?|images?|pictures?|source)\s*:"
+    r"|©|\bcopyright\b)[^.!?]{0,60}$",
+    re.I,
+)
 _LABEL = re.compile(
     r"^(?:(?:image|photo|picture|foto|imagen|bild|graphic|illustration|video)\s*:\s*)+", re.I
 )
@@ -97,6 +118,15 @@ _PLACEHOLDER = re.compile(
     r"(?:\s*\d*)$",
     re.I,
 )
+# Alt text of page furniture, not of a picture of the article: a logo, an icon, a button.
+_FURNITURE = re.compile(
+    r"^(?:\S+\s+){0,3}(?:logo|icon|avatar|banner|button)$|\bcall[- ]to[- ]action\b", re.I
+)
+# A gallery's buttons at the end of a caption: "… 2019. less", "… at ... more".
+_TOGGLE = re.compile(r"(?:(?<=[.!?…])|\s*(?:\.\.\.|…))\s*\b(?:less|more)\b\s*$", re.I)
+CAPTION_OPENING_WORDS = 6
+# "Photo: Jane Roe / Harbour Trust": a credit is a few words.
+CREDIT_MAX_WORDS = 8
 
 _PLAYER_CLASSES = ("video-js", "jwplayer", "jw-player", "mejs-container", "plyr", "modal")
 _PLAYER_PREFIXES = ("vjs-", "jw-", "mejs-", "plyr__")
@@ -136,16 +166,29 @@ def is_file_name(text: str) -> bool:
         return False
     if re.search(r"https?://|www\.\w", text) or _FILE_NAME.search(text):
         return True
-    # One "word" made of an identifier: IMG_2041, DSC-0042, 5f3a9c1e, hero_image_2x.
+    # Words joined by underscores are a file's name without its extension ("Light a
+    # Wish_Harbour Group"); so is one "word" made of an identifier: IMG_2041, DSC-0042.
+    if re.search(r"[^\W_]_+[^\W_]", text):
+        return True
     return " " not in text and bool(re.search(r"[_\d]", text)) and len(text) > 3
 
 
 def _caption(text: str) -> str:
-    """Alt text or a caption as it should be read: no "Image:" label, no file name."""
-    text = _LABEL.sub("", " ".join(text.split())).strip()
-    if is_file_name(text) or _PLACEHOLDER.match(text):
+    """Alt text or a caption as it should be read: said once, without an "Image:" label, a
+    credit or a gallery's "more"/"less" buttons; never a file name or page furniture."""
+    text = _LABEL.sub("", " ".join(html.unescape(text).split())).strip()
+    words = text.split()
+    if len(words) >= 2 * CAPTION_OPENING_WORDS:
+        # A gallery gives a caption whole, then cut short ("…"): said once.
+        opening = " ".join(words[:CAPTION_OPENING_WORDS])
+        if (again := text.find(opening, len(opening))) > 0:
+            text = text[:again].rstrip()
+    text = _TOGGLE.sub("", _without_credit(text)).strip()
+    if (credit := _CAPTION_CREDIT.search(text)) and credit.start() > 0:
+        text = text[: credit.start()].rstrip(" ,;-–—|")
+    if is_file_name(text) or _PLACEHOLDER.match(text) or _FURNITURE.search(text):
         return ""
-    return text
+    return "" if _CREDIT.match(text) and len(text.split()) <= CREDIT_MAX_WORDS else text
 
 
 def _similar(a: str, b: str) -> bool:
@@ -166,11 +209,45 @@ def _is_promo(text: str) -> bool:
 
 def _is_credit(text: str) -> bool:
     words = text.split()
-    if _CREDIT.match(text) and len(words) <= 8:
+    if _CREDIT.match(text) and len(words) <= CREDIT_MAX_WORDS:
         return True
     return (
         len(words) <= 6 and "/" in text and not re.search(r"[.!?]$", text) and ("://" not in text)
     )
+
+
+def _tidy_paragraph(piece: Piece, captions: set[str]) -> Piece | None:
+    """A paragraph as it should be read: None for a credit or a call to action, a figure
+    for a caption (read as one wherever the extractor set it), else without an unrendered
+    shortcode or a picture credit at its end."""
+    text = _text(piece)
+    if _is_credit(text) or _is_promo(text):
+        return None
+    text = " ".join(_SHORTCODE.sub(" ", text).split())
+    bare = _without_credit(text)
+    if _is_caption(text, captions) or _is_caption(bare, captions):
+        return Piece(Figure(text), piece.links)
+    return Piece(Paragraph(bare), piece.links) if bare else None
+
+
+def _is_caption(text: str, captions: set[str]) -> bool:
+    """Whether a paragraph is a caption, or a part of one (a gallery's caption given whole
+    and cut short, which the extractor splits in other places)."""
+    key = norm(text)
+    if key in captions:
+        return True
+    return len(key.split()) >= CAPTION_PART_WORDS and any(
+        f" {key} " in f" {caption} " for caption in captions
+    )
+
+
+def _without_credit(text: str) -> str:
+    """Text without the picture credit at its end: "… at dawn. Photo: Jane Roe" or
+    "… at dawn. (AP Photo/Jane Roe)"."""
+    for pattern in (_TRAILING_CREDIT, _PAREN_CREDIT):
+        if credit := pattern.search(text):
+            text = text[: credit.start()].rstrip()
+    return text
 
 
 def _text(piece: Piece) -> str:
@@ -270,26 +347,19 @@ def tidy(
             items = tuple(i for i in block.items if not _PLAYER.match(i) and not _is_promo(i))
             if not items:
                 continue
-            if all(norm(i) in captions for i in items):
+            if all(_is_caption(i, captions) for i in items):
                 # A caption set as a list item ("a list of 1 item"): read as the caption.
-                kept.extend(Piece(Figure(i)) for i in items)
+                kept.extend(Piece(Figure(c)) for i in items if (c := _caption(i)))
                 continue
             if items != block.items:
                 piece = Piece(ListBlock(items, block.ordered), piece.links)
         if isinstance(block, Paragraph):
-            if _is_credit(text) or _is_promo(text):
+            tidied = _tidy_paragraph(piece, captions)
+            if tidied is None:
                 continue
-            if _SHORTCODE.search(text):
-                text = " ".join(_SHORTCODE.sub(" ", text).split())
-                if not text:
-                    continue
-                piece = Piece(Paragraph(text), piece.links)
-            if credit := _TRAILING_CREDIT.search(text):
-                piece = Piece(Paragraph(text[: credit.start()].rstrip()), piece.links)
-            if norm(text) in captions:
-                piece = Piece(Figure(text), piece.links)
-        if isinstance(block, Figure):
-            caption = _caption(block.caption)
+            piece = tidied
+        if isinstance(piece.block, Figure):
+            caption = _caption(piece.block.caption)
             if not caption or _similar(caption, title):
                 continue
             piece = Piece(Figure(caption), 0.0, piece.src)
@@ -302,8 +372,11 @@ def tidy(
 def _captions_once(found: list[Piece]) -> list[Piece]:
     """An image's alt text beside a caption or paragraph that says it (or more): not read.
 
-    Two images with the same text are left to ``_read_once``, which keeps the first.
+    Two images with the same text are left to ``_read_once``, which keeps the first. A short
+    paragraph right under an image that says just what its alt text says is the image's
+    caption: the image is read with it, as a caption, and the paragraph is not.
     """
+    found = _alt_captions(found)
     kept: list[Piece] = []
     for index, piece in enumerate(found):
         block = piece.block
@@ -321,6 +394,24 @@ def _captions_once(found: list[Piece]) -> list[Piece]:
                 continue
         kept.append(piece)
     return kept
+
+
+def _alt_captions(found: list[Piece]) -> list[Piece]:
+    """Without the short paragraphs that repeat the alt text of the image above them."""
+    captions: set[int] = set()
+    for index, piece in enumerate(found):
+        if not isinstance(piece.block, Figure) or not piece.block.caption:
+            continue
+        # A caption stands under its image; a paragraph before it is the article's (a
+        # standfirst the page also gives as the image's alt text).
+        under = found[index + 1].block if index + 1 < len(found) else None
+        if (
+            isinstance(under, Paragraph)
+            and len(under.text.split()) <= CAPTION_MAX_WORDS
+            and norm(under.text) == norm(piece.block.caption)
+        ):
+            captions.add(index + 1)
+    return [piece for index, piece in enumerate(found) if index not in captions]
 
 
 def _read_once(found: list[Piece], standfirst: str | None = None) -> list[Piece]:
