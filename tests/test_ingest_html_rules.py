@@ -189,6 +189,31 @@ def test_media_player_and_dialog_text_is_never_read():
     assert len([b for b in article.blocks if isinstance(b, Paragraph)]) == 5
 
 
+def test_card_shown_over_a_link_in_running_text_is_not_read(tmp_path: Path):
+    top = (
+        "<p>The plan was put forward by councillor <span class='who'>"
+        "<a href='/people/roe'>Jane Roe</a><span class='card'><img src='/roe.jpg' alt=''>"
+        "<a href='/people/roe'>Jane Roe</a><a href='/news/1'>Council votes to close the ferry"
+        " office</a> <a href='/news/2'>Roe calls for a bus route to the quay</a> "
+        "<a href='/people/roe'>MORE</a></span></span> (Harbour ward), who chairs the board's"
+        " finance committee.</p>"
+    )
+    text = said(read_article(page(tmp_path, top=top)))
+    assert "by councillor Jane Roe (Harbour ward), who chairs the board's finance" in text
+    for junk in ("ferry office", "bus route", "MORE"):
+        assert junk not in text, junk
+
+
+def test_words_after_a_link_beside_an_image_are_read(tmp_path: Path):
+    top = (
+        "<p>The plan was put forward by <a href='/people/roe'>Jane Roe</a><span> and her"
+        " deputy <img src='/icon.png' alt=''><a href='/people/poe'>Sam Poe</a> of the"
+        " <a href='/board'>harbour board</a></span> on Monday.</p>"
+    )
+    text = said(read_article(page(tmp_path, top=top)))
+    assert "Jane Roe and her deputy Sam Poe of the harbour board on Monday" in text
+
+
 # --- images and captions ------------------------------------------------------------------
 
 
@@ -378,6 +403,66 @@ def test_calls_to_action_and_page_furniture_are_not_read(tmp_path: Path):
     text = said(read_article(page(tmp_path, bottom=bottom)))
     for junk in ("Continue reading", "newsletter", "Updated at", "[button", "[/button]"):
         assert junk not in text, junk
+
+
+def test_short_paragraph_ending_with_a_call_to_act_is_not_read(tmp_path: Path):
+    top = (
+        "<p><strong>Start the week with Harbour Mornings, the tide tables and the day's news."
+        " <a href='/nl'>Sign up</a> for the free newsletter.</strong></p>"
+    )
+    bottom = (
+        "<p>Get Harbour Monthly through your letterbox every month. 12 issues for £20."
+        " Click here for more information.</p>"
+        "<p><em>Jane Roe's book about the coast, The Long Quay, is out now. Follow her on"
+        " Twitter @janeroe.</em></p>"
+    )
+    text = said(read_article(page(tmp_path, top=top, bottom=bottom)))
+    for junk in ("Harbour Mornings", "Harbour Monthly", "12 issues", "The Long Quay", "@janeroe"):
+        assert junk not in text, junk
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_call_to_act_inside_a_long_paragraph_or_before_its_end_keeps_the_paragraph(
+    tmp_path: Path,
+):
+    long_ = (
+        "<p>The board will publish the full costs of the slipway, the mooring fees for each"
+        " size of boat and the dates of the work on its website in the coming weeks, once"
+        " the county has answered, and owners who want a say in the plan can write to the"
+        " harbour master before the end of March. Click here to read the plan.</p>"
+    )
+    before_end = (
+        "<p>Moorings for next year can be booked on the board's website. Click here to book"
+        " one. Fees will rise by two per cent in April.</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=long_ + before_end)))
+    assert "owners who want a say in the plan can write to the harbour master" in text
+    assert "Fees will rise by two per cent in April." in text
+
+
+def test_newsletter_box_round_an_email_form_is_not_read(tmp_path: Path):
+    bottom = (
+        "<div class='box'><h3>Harbour Mornings</h3><h4>The tide tables and the day's stories,"
+        " every morning before seven.</h4><form action='/nl'><input type='email'"
+        " name='address'><button>Go</button></form><p>We will not share your address.</p>"
+        "</div>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    for junk in ("Harbour Mornings", "tide tables", "share your address"):
+        assert junk not in text, junk
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_linked_teaser_with_a_long_headline_is_not_read(tmp_path: Path):
+    # A link set between the paragraphs, as a card: its lead-in and its headline in spans.
+    bottom = (
+        "<a class='teaser' href='/news/ferry'><span><span>Also on harbournotes.com</span>"
+        " <span>Ferry company says the winter timetable will keep two sailings a day to the"
+        " island despite the storms</span></span></a><p>The board meets again in May.</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "winter timetable" not in text
+    assert "The board meets again in May." in text
 
 
 def test_a_heading_that_names_no_section_of_its_own_is_read_as_text(tmp_path: Path):

@@ -77,6 +77,16 @@ _PROMO = re.compile(
     r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media))",
     re.I,
 )
+# A paragraph that ends by asking to act on the page ("… the free daily newsletter. Sign up
+# here.", "… every month. Click here for more information.", "Follow him on Twitter @roe.")
+# is a promotion, or an author's note, when it is short: the sentences before lead to it.
+_CALL = re.compile(
+    r"^(?:sign up|subscribe|click here|tap here|download (?:our|the) app|"
+    r"follow (?:us|me|him|her|them)\b.{0,40}(?:twitter|facebook|instagram|@\w))",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9@])")
+PROMO_PARAGRAPH_WORDS = 50
 _PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b", re.I)
 PROMO_MAX_WORDS = 25
 _STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)\b", re.I)
@@ -133,15 +143,22 @@ _PLAYER_PREFIXES = ("vjs-", "jw-", "mejs-", "plyr__")
 # A player's or dialog's own text is short; an element holding more wraps part of the page
 # (a "modal-enabled" wrapper round the whole article).
 PLAYER_MAX_WORDS = 150
+# A newsletter's or a login's box round its form is short; a container holding more holds
+# more than the box.
+SIGN_UP_MAX_WORDS = 60
 # The page's frame: a class such as "modal-open" on them says a dialog is open, nothing more.
 _FRAME = ("html", "body", "main", "article")
 
 
 def clean_page(tree: Any) -> None:
-    """Remove media players, dialogs and hidden dialog content from the page, in place."""
+    """Remove media players, dialogs, hidden dialog content and the cards that pop up over
+    a link in running text from the page, in place."""
     doomed = []
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in _FRAME:
+            continue
+        if _hover_card(element):
+            doomed.append(element)
             continue
         if element.tag in ("video", "audio"):
             doomed.append(element)
@@ -157,6 +174,47 @@ def clean_page(tree: Any) -> None:
             continue
         if len(element.text_content().split()) <= PLAYER_MAX_WORDS:
             element.drop_tree()
+    for box in [_sign_up_box(form) for form in tree.iter("form") if _asks_for_email(form)]:
+        if box.getparent() is not None:
+            box.drop_tree()
+
+
+def _asks_for_email(form: Any) -> bool:
+    return any(
+        field.get("type") == "email"
+        or "mail" in " ".join(field.get(a) or "" for a in ("name", "id", "placeholder")).lower()
+        for field in form.iter("input")
+    )
+
+
+def _sign_up_box(form: Any) -> Any:
+    """The box round a form that asks for an email address ("Get the day's stories in your
+    inbox", the form, the small print): the largest of its containers that is short."""
+    box = form
+    for container in form.iterancestors():
+        if container.tag in _FRAME or len(container.text_content().split()) > SIGN_UP_MAX_WORDS:
+            break
+        box = container
+    return box
+
+
+def _hover_card(element: Any) -> bool:
+    """Whether an element is a card shown over the link just before it, in a paragraph: a
+    photo and links to other stories ("Jane Roe [photo] Jane Roe | Council votes … MORE").
+    Its words are no part of the sentence it stands in."""
+    trigger = element.getprevious()
+    if (
+        element.tag in ("a", "p")
+        or trigger is None
+        or trigger.tag != "a"
+        or (trigger.tail or "").strip()
+        or element.find(".//img") is None
+        or not any(ancestor.tag == "p" for ancestor in element.iterancestors())
+    ):
+        return False
+    links = element.findall(".//a")
+    linked = sum(len(link.text_content().split()) for link in links)
+    return len(links) >= 2 and linked >= LINKED * len(element.text_content().split())
 
 
 def is_file_name(text: str) -> bool:
@@ -201,10 +259,15 @@ def _is_promo(text: str) -> bool:
     "Updated at 1:23 p.m." line: short, and never the article's words."""
     words = len(text.split())
     if words > PROMO_MAX_WORDS:
-        return False
+        return _ends_with_a_call(text)
     if _PROMO.match(text) or (_STAMP.match(text) and words <= 8):
         return True
-    return len(_PROMO_WORDS.findall(text)) >= 2
+    return len(_PROMO_WORDS.findall(text)) >= 2 or _ends_with_a_call(text)
+
+
+def _ends_with_a_call(text: str) -> bool:
+    last = _SENTENCE_END.split(text.strip())[-1]
+    return len(text.split()) <= PROMO_PARAGRAPH_WORDS and bool(_CALL.match(last))
 
 
 def _is_credit(text: str) -> bool:
@@ -274,8 +337,10 @@ def _lead_in(piece: Piece) -> str | None:
         if not match:
             continue
         rest = text[match.end() :].strip(" :.…-–—>»")
-        if isinstance(block, Paragraph) and len(text.split()) > 12:
-            return None  # "More than two decades ago, …": a sentence, not a lead-in
+        if isinstance(block, Paragraph) and len(text.split()) > 12 and piece.links < LINKED:
+            # "More than two decades ago, …": a sentence, not a lead-in. A link is a teaser
+            # however long its headline ("Also on example.com: <another story's headline>").
+            return None
         if not rest or (
             pattern is _RELATED and isinstance(block, Heading) and len(text.split()) <= 6
         ):
