@@ -465,6 +465,44 @@ def test_linked_teaser_with_a_long_headline_is_not_read(tmp_path: Path):
     assert "The board meets again in May." in text
 
 
+def test_list_of_links_to_other_stories_inside_the_article_is_not_read(tmp_path: Path):
+    top = (
+        "<p>The slipway was built in 1962 and has been repaired four times since then, most"
+        " recently after the floods of 2014.</p><ul><li><a href='/a'>Ferry timetable cut"
+        " for the winter</a></li><li><a href='/b'>Photos: the harbour in the storm</a></li>"
+        "<li><a href='/c'>Lifeboat crew called out twice on Sunday night</a></li></ul>"
+    )
+    bottom = (
+        "<ul><li>a new slipway, paid for by the <a href='/county'>county</a> and the board"
+        "</li><li>a beach ramp at the north end</li></ul>"
+    )
+    article = read_article(page(tmp_path, top=top, bottom=bottom))
+    text = said(article)
+    for teaser in ("Ferry timetable", "the harbour in the storm", "Lifeboat crew"):
+        assert teaser not in text, teaser
+    assert (
+        ListBlock(
+            ("a new slipway, paid for by the county and the board", "a beach ramp at the north end")
+        )
+        in article.blocks
+    )
+
+
+@pytest.mark.parametrize(
+    "line", ["5 min read", "Reading time: 3 minutes", "Tempo de leitura: 2 minutos"]
+)
+def test_reading_time_is_not_read(tmp_path: Path, line: str):
+    text = said(read_article(page(tmp_path, top=f"<p>{line}</p>")))
+    assert line not in text
+    assert "The harbour board met on Monday evening" in text
+
+
+def test_teaser_set_in_brackets_is_not_read(tmp_path: Path):
+    top = "<p>[Related: <a href='/a'>Ferry timetable cut for the winter</a>]</p>"
+    text = said(read_article(page(tmp_path, top=top)))
+    assert "Ferry timetable" not in text
+
+
 def test_a_heading_that_names_no_section_of_its_own_is_read_as_text(tmp_path: Path):
     plan = (
         "<h3>Before the workout</h3><p>Eat a banana and drink a glass of water an hour before.</p>"

@@ -1,14 +1,18 @@
 """What a listener must not hear from a page, and what must not be heard twice.
 
 Two stages. Before extraction, ``clean_page`` removes from the page what is never the article
-whatever the text says: media players and dialogs (their menus would be read as lists).
+whatever the text says: media players and dialogs (their menus would be read as lists), the
+card that pops up over a link in running text (a photo and links to other stories), and the
+box round a form asking for an email address (a newsletter's or a login's).
 After extraction, ``tidy`` goes over the blocks:
 
-- teasers for other stories: a "Related" / "Read more" / "Next article" lead-in, and the
-  links that follow a bare lead-in; a heading that is only a link (the headline of another
-  story). A heading inside the article never cuts off what follows it;
+- teasers for other stories: a "Related" / "Read more" / "Next article" lead-in (in brackets
+  too), and the links that follow a bare lead-in; a heading that is only a link (the headline
+  of another story); a list whose every item is a link. A heading inside the article never
+  cuts off what follows it;
 - tag and topic lists ("Tags:", "Topics:");
-- picture credits, calls to action ("Sign up for our newsletter", "Continue reading"),
+- picture credits, calls to action ("Sign up for our newsletter", "Continue reading", a short
+  paragraph ending "Click here for more information."), reading times ("5 min read"),
   unrendered shortcodes, and player and dialog text that survived the cleaning;
 - images: a caption is read once, as a caption. Alt text that is a file name, a web address
   or a placeholder is never read; "Image:" labels inside alt text are dropped; an alt text
@@ -90,6 +94,12 @@ PROMO_PARAGRAPH_WORDS = 50
 _PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b", re.I)
 PROMO_MAX_WORDS = 25
 _STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)\b", re.I)
+# How long the page takes to read: "5 min read", "Reading time: 3 minutes", "Lesezeit: 4 Min."
+_READING_TIME = re.compile(
+    r"^(?:(?:estimated )?read(?:ing)? time|tempo de leitura|tiempo de lectura|"
+    r"temps de lecture|lesezeit|leestijd)\s*:?\s*\d+\s*\w*\.?$|^\d+\s*min(?:ute)?s?\.?\s+read\.?$",
+    re.I,
+)
 # An unrendered WordPress shortcode: [button link="…"]Text[/button].
 # Only tags with attributes or closing tags: "[sic]" and "[the president]" are the writer's.
 _SHORTCODE = re.compile(r"\[[a-z_]+\s[^\]]*=[^\]]*\]|\[/[a-z_]+\]", re.I)
@@ -260,7 +270,7 @@ def _is_promo(text: str) -> bool:
     words = len(text.split())
     if words > PROMO_MAX_WORDS:
         return _ends_with_a_call(text)
-    if _PROMO.match(text) or (_STAMP.match(text) and words <= 8):
+    if _PROMO.match(text) or _READING_TIME.match(text) or (_STAMP.match(text) and words <= 8):
         return True
     return len(_PROMO_WORDS.findall(text)) >= 2 or _ends_with_a_call(text)
 
@@ -331,7 +341,7 @@ def _lead_in(piece: Piece) -> str | None:
     block = piece.block
     if not isinstance(block, Heading | Paragraph):
         return None
-    text = block.text
+    text = block.text.lstrip("[(")  # "[Related: Other story]" is set apart in brackets
     for pattern in (_RELATED, _TAGS):
         match = pattern.match(text)
         if not match:
@@ -410,8 +420,8 @@ def tidy(
             continue
         if isinstance(block, ListBlock):
             items = tuple(i for i in block.items if not _PLAYER.match(i) and not _is_promo(i))
-            if not items:
-                continue
+            if not items or (len(items) > 1 and piece.links >= LINKED):
+                continue  # nothing left, or every item a link: a list of other stories
             if all(_is_caption(i, captions) for i in items):
                 # A caption set as a list item ("a list of 1 item"): read as the caption.
                 kept.extend(Piece(Figure(c)) for i in items if (c := _caption(i)))
