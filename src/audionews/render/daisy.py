@@ -33,12 +33,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from mutagen.mp3 import MP3
+from lxml.etree import _Element as Node  # lxml has no type information: Any to mypy
 
 from audionews import __version__
 from audionews.audio.encode import encode_mp3
 from audionews.errors import OutputError
-from audionews.render.booktext import STYLE, Flavour, child, element, set_language, write_chapter
+from audionews.outputs.tags import mp3_info
+from audionews.render.booktext import (
+    STYLE,
+    Flavour,
+    child,
+    element,
+    set_language,
+    write_chapter,
+)
 from audionews.render.document import EpisodeDocument
 from audionews.render.talkingbook import (
     HOUR_MS,
@@ -189,7 +197,7 @@ def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
     # encode each part at the episode's own sample rate and constant bit rate.
     from audionews.outputs.clips import decode
 
-    info = MP3(str(mp3)).info
+    info = mp3_info(mp3)
     samples = decode(mp3, info.sample_rate)
     bitrate = round(info.bitrate / 1000) if info.bitrate else 96
     for part in parts:
@@ -200,7 +208,7 @@ def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
         )
 
 
-def _write_xml(path: Path, root, doctype: str) -> None:
+def _write_xml(path: Path, root: Node, doctype: str) -> None:
     path.write_bytes(
         etree.tostring(
             root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
@@ -216,14 +224,14 @@ def _zip(staging: Path, files: Sequence[str], target: Path) -> None:
             archive.write(staging / name, name, compress_type=method)
 
 
-def _meta(head, name: str, content: str, scheme: str | None = None) -> None:
+def _meta(head: Node, name: str, content: str, scheme: str | None = None) -> None:
     attributes = {"name": name, "content": one_line(content)}
     if scheme:
         attributes["scheme"] = scheme
     child(head, "meta", attributes)
 
 
-def _xhtml_root(doc: EpisodeDocument, title: str):
+def _xhtml_root(doc: EpisodeDocument, title: str) -> tuple[Node, Node]:
     root = element("html")
     set_language(root, document_language(doc))
     head = child(root, "head")
@@ -232,7 +240,7 @@ def _xhtml_root(doc: EpisodeDocument, title: str):
     return root, head
 
 
-def _content(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
+def _content(doc: EpisodeDocument, plans: Sequence[ChapterPlan]) -> Node:
     root, head = _xhtml_root(doc, doc.title)
     _meta(head, "dc:title", doc.title)
     _meta(head, "dc:identifier", doc.identifier)
@@ -253,7 +261,7 @@ def _ncc(
     file_count: int,
     total_ms: int,
     produced: dt.date,
-):
+) -> Node:
     """The NCC: Appendix 2's mandatory set (dc:title, dc:creator, dc:date, dc:format,
     dc:identifier, dc:language, dc:publisher, ncc:charset, ncc:pageFront, ncc:pageNormal,
     ncc:pageSpecial, ncc:tocItems, ncc:totalTime), then the recommended ones we can fill."""
@@ -301,7 +309,7 @@ def _ncc(
     return root
 
 
-def _smil_root(doc: EpisodeDocument, title: str | None):
+def _smil_root(doc: EpisodeDocument, title: str | None) -> tuple[Node, Node]:
     root = etree.Element("smil")
     head = etree.SubElement(root, "head")
     for name, content in (
@@ -316,14 +324,14 @@ def _smil_root(doc: EpisodeDocument, title: str | None):
     return root, head
 
 
-def _layout(head) -> None:
+def _layout(head: Node) -> None:
     layout = etree.SubElement(head, "layout")
     etree.SubElement(layout, "region", id="txtView")
 
 
 def _chapter_smil(
     doc: EpisodeDocument, plan: ChapterPlan, parts: Sequence[AudioPart], elapsed_ms: int
-):
+) -> Node:
     root, head = _smil_root(doc, plan.chapter.title)
     etree.SubElement(head, "meta", name="ncc:totalElapsedTime", content=hms(elapsed_ms))
     etree.SubElement(head, "meta", name="ncc:timeInThisSmil", content=hms(plan.duration_ms))
@@ -335,7 +343,7 @@ def _chapter_smil(
     return root
 
 
-def _par(seq, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
+def _par(seq: Node, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
     sid = phrase.sentence.id
     par = etree.SubElement(seq, "par", endsync="last", id=f"par-{sid}")
     etree.SubElement(par, "text", src=f"{CONTENT}#{sid}", id=f"txt-{sid}")
@@ -358,7 +366,7 @@ def _par(seq, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
 
 def _master(
     doc: EpisodeDocument, plans: Sequence[ChapterPlan], smils: Sequence[str], total_ms: int
-):
+) -> Node:
     root, head = _smil_root(doc, None)
     etree.SubElement(head, "meta", name="ncc:timeInThisSmil", content=hms(total_ms))
     _layout(head)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+from lxml.etree import _Element as Node  # lxml has no type information: Any to mypy
 
 from audionews.errors import OutputError
 from audionews.files import atomic_files
@@ -146,13 +147,15 @@ def _overlay_name(index: int) -> str:
     return f"c{index + 1:02d}.smil"
 
 
-def _xml(root, doctype: str | None = None) -> bytes:
-    return etree.tostring(
-        root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
+def _xml(root: Node, doctype: str | None = None) -> bytes:
+    return bytes(
+        etree.tostring(
+            root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
+        )
     )
 
 
-def _container():
+def _container() -> Node:
     root = etree.Element(f"{{{CONTAINER}}}container", nsmap={None: CONTAINER}, version="1.0")
     rootfiles = etree.SubElement(root, f"{{{CONTAINER}}}rootfiles")
     etree.SubElement(
@@ -178,7 +181,7 @@ def _package(
     plans: Sequence[ChapterPlan],
     overlay_ms: Sequence[int],
     produced: dt.datetime,
-):
+) -> Node:
     language = document_language(doc)
     root = etree.Element(
         f"{{{OPF}}}package",
@@ -254,7 +257,7 @@ def _package(
     return root
 
 
-def _html(title: str, language: str):
+def _html(title: str, language: str) -> tuple[Node, Node]:
     root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": OPS})
     set_language(root, language)
     head = child(root, "head")
@@ -264,7 +267,7 @@ def _html(title: str, language: str):
     return root, child(root, "body")
 
 
-def _chapter(plan: ChapterPlan, language: str):
+def _chapter(plan: ChapterPlan, language: str) -> Node:
     root, body = _html(plan.chapter.title, language)
     write_chapter(body, plan, Flavour.EPUB, language)
     return root
@@ -277,7 +280,7 @@ def _heading_target(plan: ChapterPlan) -> str:
     return f"head-{plan.chapter.id}"
 
 
-def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
+def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]) -> Node:
     language = document_language(doc)
     root, body = _html(doc.title, language)
     nav = child(body, "nav", {"id": "toc", "role": "doc-toc"})
@@ -305,7 +308,7 @@ def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
     return root
 
 
-def _overlay(plan: ChapterPlan, index: int):
+def _overlay(plan: ChapterPlan, index: int) -> Node:
     root = etree.Element(f"{{{SMIL}}}smil", nsmap={None: SMIL, "epub": OPS}, version="3.0")
     body = etree.SubElement(root, f"{{{SMIL}}}body")
     body.set(f"{{{OPS}}}textref", chapter_name(index))

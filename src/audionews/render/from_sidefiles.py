@@ -24,13 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import webvtt
-from mutagen import MutagenError
-from mutagen.mp3 import MP3
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from audionews.errors import EpisodeError
 from audionews.outputs.feed import episode_guid
-from audionews.outputs.tags import EpisodeTags, iso639_1, read_chapters, read_tags
+from audionews.outputs.tags import EpisodeTags, iso639_1, mp3_info, read_chapters, read_tags
 from audionews.render.document import (
     BlockKind,
     EpisodeDocument,
@@ -126,7 +124,9 @@ def _chapter_marks(mp3: Path, duration_ms: int) -> list[ChapterMark]:
     return marks or [ChapterMark("", 0, duration_ms)]
 
 
-def _pattern(template: str, numeric: tuple[str, ...] = ("count", "number", "total")) -> re.Pattern:
+def _pattern(
+    template: str, numeric: tuple[str, ...] = ("count", "number", "total")
+) -> re.Pattern[str]:
     """A narrator's phrase as a regular expression (placeholders match any text, or digits)."""
     parts = re.split(r"(\{\w+\})", template)
     body = "".join(
@@ -140,14 +140,14 @@ def _pattern(template: str, numeric: tuple[str, ...] = ("count", "number", "tota
 class _Phrases:
     """What the narrator adds, as patterns in one language."""
 
-    head: tuple[re.Pattern, ...]  # date, dateline, overview: said after title and byline
-    list_start: tuple[re.Pattern, ...]
-    list_end: re.Pattern
-    table_start: tuple[re.Pattern, ...]
-    table_end: re.Pattern
-    table_row: re.Pattern
-    figure: re.Pattern
-    pull_quote: re.Pattern
+    head: tuple[re.Pattern[str], ...]  # date, dateline, overview: said after title and byline
+    list_start: tuple[re.Pattern[str], ...]
+    list_end: re.Pattern[str]
+    table_start: tuple[re.Pattern[str], ...]
+    table_end: re.Pattern[str]
+    table_row: re.Pattern[str]
+    figure: re.Pattern[str]
+    pull_quote: re.Pattern[str]
 
     @classmethod
     def of(cls, wording: Wording) -> _Phrases:
@@ -257,7 +257,7 @@ def _list_block(
     gaps: list[int],
     index: int,
     kind: BlockKind,
-    end_pattern: re.Pattern,
+    end_pattern: re.Pattern[str],
     phrases: _Phrases,
     numbering: _Numbering,
     item_gap: float,
@@ -314,10 +314,7 @@ def _language(tags: EpisodeTags) -> str:
 def _duration_ms(mp3: Path, marks: list[ChapterMark]) -> int:
     if marks and marks[-1].end_ms > 0:
         return marks[-1].end_ms
-    try:
-        return round(MP3(str(mp3)).info.length * 1000)
-    except (MutagenError, OSError) as exc:
-        raise EpisodeError(mp3, f"not a readable MP3 ({exc})") from None
+    return round(mp3_info(mp3).length * 1000)
 
 
 def _head_announcements(
