@@ -24,9 +24,7 @@ the final one and swapped into place only when complete, and a zip of the book b
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from lxml.etree import _Element as Node  # lxml has no type information: Any to 
 from audionews import __version__
 from audionews.audio.encode import encode_mp3
 from audionews.errors import OutputError
+from audionews.files import Target, atomic_files
 from audionews.outputs.tags import mp3_info
 from audionews.render.booktext import (
     STYLE,
@@ -120,6 +119,36 @@ def write_daisy(
     """
     folder = Path(folder)
     zip_path = Path(zip_path) if zip_path else folder.with_name(folder.name + ".zip")
+    targets = {"folder": Target(folder, folder=True), "zip": Target(zip_path)}
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        zip_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_files(targets) as partial:
+            book = fill_daisy(
+                doc,
+                mp3,
+                partial["folder"],
+                partial["zip"],
+                produced=produced,
+                max_audio_ms=max_audio_ms,
+            )
+    except OSError as exc:
+        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
+    return DaisyBook(folder, zip_path, book.files, book.audio, book.duration_ms)
+
+
+def fill_daisy(
+    doc: EpisodeDocument,
+    mp3: Path,
+    folder: Path,
+    zip_path: Path,
+    *,
+    produced: dt.date | None = None,
+    max_audio_ms: int = HOUR_MS,
+) -> DaisyBook:
+    """``write_daisy`` into an empty ``folder`` and into ``zip_path`` as they are (a build's
+    temporary names: the build moves them into place with its other files); the document is
+    checked against its audio before anything is written. OSError is left to the caller."""
     produced = produced or dt.datetime.now(dt.UTC).date()
     audio_ms = audio_duration_ms(mp3)
     plans = plan_book(doc, audio_ms, mp3)
@@ -128,65 +157,17 @@ def write_daisy(
     files = [NCC, CONTENT, STYLESHEET, *smils, MASTER, *(part.name for part in parts)]
     total_ms = sum(plan.duration_ms for plan in plans)
 
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent)
-        )
-    except OSError as exc:
-        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
-    zip_partial: Path | None = None
-    try:
-        _write_audio(mp3, parts, staging)
-        _write_xml(staging / CONTENT, _content(doc, plans), XHTML_DOCTYPE)
-        (staging / STYLESHEET).write_text(STYLE, encoding="utf-8")
-        elapsed = 0
-        for index, plan in enumerate(plans):
-            _write_xml(
-                staging / smils[index], _chapter_smil(doc, plan, parts, elapsed), SMIL_DOCTYPE
-            )
-            elapsed += plan.duration_ms
-        _write_xml(staging / MASTER, _master(doc, plans, smils, total_ms), SMIL_DOCTYPE)
-        _write_xml(
-            staging / NCC,
-            _ncc(doc, plans, smils, len(files), total_ms, produced),
-            XHTML_DOCTYPE,
-        )
-        handle, name = tempfile.mkstemp(
-            prefix=f".{zip_path.name}.", suffix=".part", dir=zip_path.parent
-        )
-        os.close(handle)
-        zip_partial = Path(name)
-        _zip(staging, files, zip_partial)
-        _swap_in(staging, folder)
-        os.chmod(zip_partial, 0o644)
-        os.replace(zip_partial, zip_path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-        if zip_partial is not None:
-            zip_partial.unlink(missing_ok=True)
+    _write_audio(mp3, parts, folder)
+    _write_xml(folder / CONTENT, _content(doc, plans), XHTML_DOCTYPE)
+    (folder / STYLESHEET).write_text(STYLE, encoding="utf-8")
+    elapsed = 0
+    for index, plan in enumerate(plans):
+        _write_xml(folder / smils[index], _chapter_smil(doc, plan, parts, elapsed), SMIL_DOCTYPE)
+        elapsed += plan.duration_ms
+    _write_xml(folder / MASTER, _master(doc, plans, smils, total_ms), SMIL_DOCTYPE)
+    _write_xml(folder / NCC, _ncc(doc, plans, smils, len(files), total_ms, produced), XHTML_DOCTYPE)
+    _zip(folder, files, zip_path)
     return DaisyBook(folder, zip_path, tuple(files), tuple(p.name for p in parts), total_ms)
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Put the finished ``staging`` folder at ``folder``; an earlier book there is removed
-    only once the new one is in place (and put back if that fails)."""
-    os.chmod(staging, 0o755)
-    if not folder.exists():
-        os.replace(staging, folder)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
-    os.rmdir(retired)
-    os.replace(folder, retired)
-    try:
-        os.replace(staging, folder)
-    except OSError:
-        os.replace(retired, folder)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:

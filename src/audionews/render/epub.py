@@ -101,6 +101,20 @@ def write_epub(
     written. A failure leaves no partial file and an earlier book at ``path`` intact.
     """
     path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_files({"epub": path}) as partial:
+            book = fill_epub(doc, mp3, partial["epub"], produced=produced)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return EpubBook(path, book.duration_ms, book.overlay_ms)
+
+
+def fill_epub(
+    doc: EpisodeDocument, mp3: Path, target: Path, *, produced: dt.datetime | None = None
+) -> EpubBook:
+    """``write_epub`` into ``target`` as it is (a build's temporary name: the build moves it
+    into place with its other files); OSError is left to the caller."""
     produced = (produced or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     plans = plan_book(doc, audio_duration_ms(mp3), mp3)
     overlay_ms = tuple(sum(p.speech.duration_ms for p in plan.phrases) for plan in plans)
@@ -116,24 +130,15 @@ def write_epub(
             (f"EPUB/{chapter_name(index)}", _xml(_chapter(plan, language), "<!DOCTYPE html>"))
         )
         files.append((f"EPUB/{_overlay_name(index)}", _xml(_overlay(plan, index))))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with (
-            atomic_files({"epub": path}) as partial,
-            zipfile.ZipFile(partial["epub"], "w") as archive,
-        ):
-            # OCF: the mimetype file first, stored, so the type can be read at a fixed
-            # offset; MP3 is stored too (deflating it gains nothing).
-            archive.writestr(
-                zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED
-            )
-            for name, data in files:
-                archive.writestr(_info(name), data, zipfile.ZIP_DEFLATED)
-            with open(mp3, "rb") as source, archive.open(_info(f"EPUB/{AUDIO}"), "w") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return EpubBook(path, sum(overlay_ms), overlay_ms)
+    with zipfile.ZipFile(target, "w") as archive:
+        # OCF: the mimetype file first, stored, so the type can be read at a fixed offset;
+        # MP3 is stored too (deflating it gains nothing).
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED)
+        for name, data in files:
+            archive.writestr(_info(name), data, zipfile.ZIP_DEFLATED)
+        with open(mp3, "rb") as source, archive.open(_info(f"EPUB/{AUDIO}"), "w") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+    return EpubBook(target, sum(overlay_ms), overlay_ms)
 
 
 def _info(name: str) -> zipfile.ZipInfo:
