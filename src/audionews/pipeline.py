@@ -300,6 +300,8 @@ def episode_tags(prepared: Prepared, measured: Measurement) -> EpisodeTags:
         transcript=prepared.script.transcript(),
         extra=(
             ("audionews:guid", episode_guid(article.title, prepared.date)),
+            # TLAN holds ISO 639-2 only: the full BCP 47 tag ("en-GB") is kept here.
+            ("audionews:language", article.language),
             ("audionews:build_key", build_key(prepared)),
             ("audionews:preset", prepared.preset.name),
             ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),

@@ -305,6 +305,10 @@ def _list_block(
 
 
 def _language(tags: EpisodeTags) -> str:
+    # The full BCP 47 tag ("en-GB") where the build kept it; TLAN holds only ISO 639-2.
+    full = tags.extra_dict().get("audionews:language", "").strip()
+    if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", full):
+        return full
     code = (tags.language or "").strip().lower()
     if len(code) == 3:
         code = iso639_1(code) or _TERMINOLOGY.get(code, code)
@@ -339,6 +343,13 @@ def _head_announcements(
         found.add(index)
         index += 1
     return found
+
+
+def _said_byline(cues: list[Cue], tags: EpisodeTags, wording: Wording) -> bool:
+    if not tags.artist:
+        return False
+    said = wording.byline.format(byline=tags.artist)
+    return any(cue.text.strip() == said for cue in cues[:3])
 
 
 def document_from_episode(mp3: Path) -> EpisodeDocument:
@@ -418,7 +429,9 @@ def document_from_episode(mp3: Path) -> EpisodeDocument:
         duration_ms=duration,
         identifier=extra.get("audionews:guid") or episode_guid(tags.title, tags.date),
         chapters=tuple(chapters),
-        byline=tags.artist,
+        # The artist tag is the show when the article has no byline: a byline only when the
+        # narrator said it.
+        byline=tags.artist if _said_byline(cues, tags, wording) else None,
         date=tags.date.isoformat() if tags.date else None,
         description=tags.description,
         show=tags.show or "audionews",
