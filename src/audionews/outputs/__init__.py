@@ -117,9 +117,18 @@ class Output:
 
 def registered() -> tuple[Output, ...]:
     """Every output, in the order they are written and published."""
-    from audionews.outputs import clips, feed, sidefiles, tags
+    from audionews.outputs import clips, documents, feed, sidefiles, tags
 
-    return (tags.OUTPUT, sidefiles.OUTPUT, clips.OUTPUT, feed.OUTPUT)
+    return (
+        tags.OUTPUT,  # first: the talking books carry the tagged MP3
+        sidefiles.OUTPUT,
+        clips.OUTPUT,
+        documents.DOCUMENT,
+        documents.PAGE,
+        documents.DAISY,
+        documents.EPUB,
+        feed.OUTPUT,  # last: it publishes what the others wrote
+    )
 
 
 def wanted(options: BuildOptions) -> tuple[Output, ...]:
