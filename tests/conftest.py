@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 HARBOUR = EXAMPLES / "harbour-flood-barrier.txt"
 FERRY = EXAMPLES / "ferry-timetable.md"
+# An HTML page with a figure, a block quote, a list and a table; a French page in ISO-8859-1.
+COURIER = ROOT / "tests" / "fixtures" / "courier-bridge.html"
+MARCHE = ROOT / "tests" / "fixtures" / "marche-vendredi.html"
+# The page and the talking books cost a second or so on top of a build: the shared episodes
+# carry them, so their tests need no builds of their own.
+DOCUMENTS = ("--page", "--daisy", "--epub")
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_efd6572f11c91c59.txt"
 NULL = ("-f", "null", "-")
@@ -129,22 +135,36 @@ def _build_once(factory: pytest.TempPathFactory, article: Path, *options: str) -
 
 @pytest.fixture(scope="session")
 def harbour(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """examples/harbour-flood-barrier.txt built with its clips (real espeak-ng and ffmpeg)."""
-    return _build_once(tmp_path_factory, HARBOUR, "--clips")
+    """examples/harbour-flood-barrier.txt built with its clips, page and talking books (real
+    espeak-ng and ffmpeg)."""
+    return _build_once(tmp_path_factory, HARBOUR, "--clips", *DOCUMENTS)
 
 
 @pytest.fixture(scope="session")
 def ferry(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """examples/ferry-timetable.md (Markdown, with a table and footnotes) built."""
-    return _build_once(tmp_path_factory, FERRY)
+    """examples/ferry-timetable.md (Markdown, with a table, a nested list and footnotes)
+    built with its page and talking books."""
+    return _build_once(tmp_path_factory, FERRY, *DOCUMENTS)
 
 
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The reference article from ../shared built with its clips."""
+    """The reference article from ../shared built with its clips, page and talking books."""
     if not SEED.exists():
         pytest.skip("../shared is absent")
-    return _build_once(tmp_path_factory, SEED, "--clips")
+    return _build_once(tmp_path_factory, SEED, "--clips", *DOCUMENTS)
+
+
+@pytest.fixture(scope="session")
+def courier(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """tests/fixtures/courier-bridge.html (HTML) built with its page and talking books."""
+    return _build_once(tmp_path_factory, COURIER, *DOCUMENTS)
+
+
+@pytest.fixture(scope="session")
+def marche(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """tests/fixtures/marche-vendredi.html (French) built with its page."""
+    return _build_once(tmp_path_factory, MARCHE, "--page")
 
 
 @pytest.fixture

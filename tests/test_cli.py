@@ -113,11 +113,14 @@ def test_build_example_with_json(harbour: Built):
     assert tags["date"] == "2026-10-03"
     assert "Section 1 of 3: How the Barrier Works." in tags["lyrics-transcript-eng"]
     assert "wrote " in harbour.stderr
-    # Nothing but the finished episode, its side files and its clips is left in the folder.
+    # Nothing but the finished episode, its side files, its clips, its document, page and
+    # talking books (the fixture asks for them) is left in the folder.
     stem = mp3.name.removesuffix(".mp3")
-    suffixes = (".mp3", ".chapters.json", ".vtt", ".srt", ".clips")
+    keys = ("chapters_json", "vtt", "srt", "clips", "document", "page", "daisy", "daisy_zip")
+    suffixes = (".mp3", ".chapters.json", ".vtt", ".srt", ".clips", ".document.json", ".html")
+    suffixes += (".daisy", ".daisy.zip", ".epub")
     assert sorted(p.name for p in harbour.folder.iterdir()) == sorted(stem + s for s in suffixes)
-    assert [summary[key] for key in ("chapters_json", "vtt", "srt", "clips")] == [
+    assert [summary[key] for key in (*keys, "epub")] == [
         str(harbour.folder / f"{stem}{suffix}") for suffix in suffixes[1:]
     ]
     check_side_files(mp3, chapters)

@@ -118,6 +118,7 @@ def test_structure_of_the_html_article(episodes):
     assert [s.text for s in table.end] == ["End of table."]
 
 
+@pytest.mark.slow  # builds the French episode, which only slow tests use
 def test_french_episode_reads_the_french_narrator(episodes):
     doc = document_from_episode(episodes["marche"].mp3)
     assert doc.language == "fr"  # TLAN "fre"
