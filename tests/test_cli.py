@@ -269,10 +269,12 @@ def test_script_json_is_exact(tmp_path: Path):
         "title": "Pier Reopens",
         "byline": "Ana Lindqvist",
         "date": None,
+        "updated": None,
         "language": "en",
         "chapters": [
             {
                 "title": "Pier Reopens",
+                "level": 1,
                 "segments": [
                     segment("announcement", "Pier Reopens."),
                     segment("announcement", "By Ana Lindqvist."),
@@ -290,6 +292,7 @@ def test_script_json_is_exact(tmp_path: Path):
             },
             {
                 "title": "Why Now",
+                "level": 2,
                 "segments": [
                     segment(
                         "announcement", "Section 1 of 1: Why Now.", "Section one of one: Why Now."

@@ -218,7 +218,12 @@ def test_hard_wrapped_example_with_blank_lines():
         "Who Uses the Late Hours?",
         "What It Will Cost",
     ]
-    assert (script.byline, script.date) == ("Hannah Corrigan", "14 November 2026")
+    assert (script.byline, script.date, script.updated) == (
+        "Hannah Corrigan",
+        None,
+        "14 November 2026",
+    )
+    assert "Updated 14 November 2026." in [segment.text for segment in script.segments]
     texts = [segment.text for segment in script.segments]
     assert texts.count("A list of 3 items.") == 2
     assert "2. Heating and lighting for the extra hours." in texts

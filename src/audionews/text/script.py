@@ -94,8 +94,10 @@ class Segment:
 class ScriptChapter:
     """What one chapter of the episode says: the opening, or one section of the article.
 
-    level: the chapter's depth (1 for the opening and the article's sections); the Timeline's
-        Chapter carries it on.
+    level: the chapter's depth: 1 for the opening, 2 for a section of the article, 3 for a
+        part of a section (a sub-heading: Markdown ``###``, HTML h3). Chapters stay a flat list
+        in playing order, each covering only its own stretch; the level says how they nest.
+        The Timeline's Chapter carries it on.
     """
 
     title: str
@@ -113,6 +115,7 @@ class Script:
     date: str | None = None
     language: str = "en"
     description: str | None = None
+    updated: str | None = None
 
     @property
     def segments(self) -> Iterator[Segment]:
@@ -129,10 +132,12 @@ class Script:
             "title": self.title,
             "byline": self.byline,
             "date": self.date,
+            "updated": self.updated,
             "language": self.language,
             "chapters": [
                 {
                     "title": chapter.title,
+                    "level": chapter.level,
                     "segments": [
                         {
                             "role": s.role.value,
@@ -154,10 +159,14 @@ class Wording:
 
     byline: str = "By {byline}."
     date: str = "Published {date}."
+    updated: str = "Updated {date}."
     dateline: str = "Reporting from {dateline}."
     overview_one: str = "This briefing has 1 section: {names}"
     overview: str = "This briefing has {count} sections: {names}"
     section: str = "Section {number} of {total}: {title}"
+    section_parts: str = "Section {number} of {total}, in {parts} parts: {title}"
+    section_part_one: str = "Section {number} of {total}, in 1 part: {title}"
+    part: str = "Section {section}, part {number} of {total}: {title}"
     list_start_one: str = "A list of 1 item."
     list_start: str = "A list of {count} items."
     list_end: str = "End of list."
@@ -178,10 +187,14 @@ WORDINGS = {
     "fr": Wording(
         byline="Par {byline}.",
         date="Publié le {date}.",
+        updated="Mis à jour le {date}.",
         dateline="Depuis {dateline}.",
         overview_one="Ce bulletin compte une section : {names}",
         overview="Ce bulletin compte {count} sections : {names}",
         section="Section {number} sur {total} : {title}",
+        section_parts="Section {number} sur {total}, en {parts} parties : {title}",
+        section_part_one="Section {number} sur {total}, en une partie : {title}",
+        part="Section {section}, partie {number} sur {total} : {title}",
         list_start_one="Une liste d'un élément.",
         list_start="Une liste de {count} éléments.",
         list_end="Fin de la liste.",
@@ -199,10 +212,14 @@ WORDINGS = {
     "es": Wording(
         byline="Por {byline}.",
         date="Publicado el {date}.",
+        updated="Actualizado el {date}.",
         dateline="Desde {dateline}.",
         overview_one="Este boletín tiene una sección: {names}",
         overview="Este boletín tiene {count} secciones: {names}",
         section="Sección {number} de {total}: {title}",
+        section_parts="Sección {number} de {total}, en {parts} partes: {title}",
+        section_part_one="Sección {number} de {total}, en una parte: {title}",
+        part="Sección {section}, parte {number} de {total}: {title}",
         list_start_one="Una lista de un elemento.",
         list_start="Una lista de {count} elementos.",
         list_end="Fin de la lista.",
@@ -266,8 +283,10 @@ class _ChapterBuilder:
             last = self.segments[-1]
             self.segments[-1] = dataclasses.replace(last, pause_ms=max(last.pause_ms, pause))
 
+    level: int = 1
+
     def build(self) -> ScriptChapter:
-        return ScriptChapter(self.title, tuple(self.segments))
+        return ScriptChapter(self.title, tuple(self.segments), self.level)
 
 
 def make_script(
@@ -279,7 +298,9 @@ def make_script(
     """Turn an article into the script of its episode."""
     pauses = pauses or Pauses()
     wording = wording or wording_for(article.language)
-    sections = list(article.headings)
+    levels = heading_levels(article.headings)
+    sections = [h for h, level in zip(article.headings, levels, strict=True) if level == 2]
+    places = _heading_places(levels)
     quote_state = QuoteState()
 
     opening = _ChapterBuilder(article.title, pauses)
@@ -299,6 +320,13 @@ def make_script(
             wording.date.format(date=article.date),
             pauses.announcement,
             article_text=article.date,
+        )
+    if article.updated:
+        opening.add(
+            Role.ANNOUNCEMENT,
+            wording.updated.format(date=article.updated),
+            pauses.announcement,
+            article_text=article.updated,
         )
     if article.dateline:
         opening.add(
@@ -322,13 +350,11 @@ def make_script(
         current = chapters[-1]
         if isinstance(block, Heading):
             current.end_block(pauses.section)
-            number = len(chapters)
-            chapter = _ChapterBuilder(block.text, pauses, block=index)
+            place = places[len(chapters) - 1]
+            chapter = _ChapterBuilder(block.text, pauses, block=index, level=place.level)
             chapter.add(
                 Role.ANNOUNCEMENT,
-                _sentence(
-                    wording.section.format(number=number, total=len(sections), title=block.text)
-                ),
+                _sentence(place.announcement(wording, block.text, len(sections))),
                 pauses.announcement,
                 article_text=block.text,
             )
@@ -348,7 +374,74 @@ def make_script(
         date=article.date,
         language=article.language,
         description=article.description,
+        updated=article.updated,
     )
+
+
+MAX_LEVEL = 3
+
+
+def heading_levels(headings: tuple[Heading, ...]) -> list[int]:
+    """Each heading's chapter level: 2 for a section, 3 for a part of one.
+
+    The shallowest heading the body uses is a section, whatever its tag (an article set in h3
+    throughout has sections, not parts); a level never goes more than one deeper than the one
+    before (h2 then h4 is a part), and deeper than parts is read as parts.
+    """
+    if not headings:
+        return []
+    top = min(heading.level for heading in headings)
+    levels: list[int] = []
+    previous = 1
+    for heading in headings:
+        level = min(2 + heading.level - top, previous + 1, MAX_LEVEL)
+        levels.append(level)
+        previous = level
+    return levels
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a heading stands: its level, its section's number, its number among its
+    section's parts (0 for a section), and how many parts that section has."""
+
+    level: int
+    section: int
+    part: int
+    parts: int
+
+    def announcement(self, wording: Wording, title: str, sections: int) -> str:
+        if self.part:
+            return wording.part.format(
+                section=self.section, number=self.part, total=self.parts, title=title
+            )
+        if self.parts:
+            template = wording.section_part_one if self.parts == 1 else wording.section_parts
+            return template.format(
+                number=self.section, total=sections, parts=self.parts, title=title
+            )
+        return wording.section.format(number=self.section, total=sections, title=title)
+
+
+def _heading_places(levels: list[int]) -> list[_Place]:
+    section = 0
+    numbered: list[tuple[int, int, int]] = []  # (level, section, part)
+    part = 0
+    for level in levels:
+        if level == 2:
+            section, part = section + 1, 0
+            numbered.append((level, section, 0))
+        else:
+            part += 1
+            numbered.append((level, max(section, 1), part))
+    counts: dict[int, int] = {}
+    for _, number, part_number in numbered:
+        if part_number:
+            counts[number] = max(counts.get(number, 0), part_number)
+    return [
+        _Place(level, number, part_number, counts.get(number, 0))
+        for level, number, part_number in numbered
+    ]
 
 
 def _next_paragraph_text(blocks: list[Block], index: int) -> str | None:
