@@ -23,7 +23,8 @@ from audionews.article import (
     Quotation,
     Table,
 )
-from audionews.text.quotes import QuoteState, Run, RunKind, split_quotes
+from audionews.text.attribution import UnitKey, attribute
+from audionews.text.quotes import Run, RunKind
 from audionews.text.sentences import split_sentences
 
 
@@ -176,6 +177,7 @@ class Wording:
     table_end: str = "End of table."
     figure: str = "Image: {caption}"
     quote_start: str = "Quote,"
+    quote_start_named: str = "{who}, quote:"
     quote_end: str = "End quote."
     pull_quote_intro: str = "In the words of {who}:"
     closing: str = "End of briefing."
@@ -204,6 +206,7 @@ WORDINGS = {
         table_end="Fin du tableau.",
         figure="Image : {caption}",
         quote_start="Citation :",
+        quote_start_named="{who}, citation :",
         quote_end="Fin de citation.",
         pull_quote_intro="Selon {who} :",
         closing="Fin du bulletin.",
@@ -229,6 +232,7 @@ WORDINGS = {
         table_end="Fin de la tabla.",
         figure="Imagen: {caption}",
         quote_start="Cita:",
+        quote_start_named="{who}, cita:",
         quote_end="Fin de la cita.",
         pull_quote_intro="En palabras de {who}:",
         closing="Fin del boletín.",
@@ -301,7 +305,7 @@ def make_script(
     levels = heading_levels(article.headings)
     sections = [h for h, level in zip(article.headings, levels, strict=True) if level == 2]
     places = _heading_places(levels)
-    quote_state = QuoteState()
+    said = _Said(attribute(article), quote_style, wording, pauses)
 
     opening = _ChapterBuilder(article.title, pauses)
     opening.add(
@@ -359,11 +363,9 @@ def make_script(
                 article_text=block.text,
             )
             chapters.append(chapter)
-            quote_state = QuoteState(last_speaker=quote_state.last_speaker)
             continue
-        following = _next_paragraph_text(blocks, index)
         current.block, current.item = index, None
-        _add_block(current, block, following, quote_state, quote_style, wording, pauses)
+        _add_block(current, block, index, said)
 
     chapters[-1].block, chapters[-1].item = -1, None
     chapters[-1].add(Role.ANNOUNCEMENT, wording.closing, 0)
@@ -444,65 +446,70 @@ def _heading_places(levels: list[int]) -> list[_Place]:
     ]
 
 
-def _next_paragraph_text(blocks: list[Block], index: int) -> str | None:
-    following = blocks[index + 1] if index + 1 < len(blocks) else None
-    return following.text if isinstance(following, Paragraph) else None
+@dataclass
+class _Said:
+    """What the blocks are read with: each unit's runs (attribution.py), the quote style,
+    the wording and pauses, and the speaker a cue last named."""
+
+    runs: dict[UnitKey, list[Run]]
+    quote_style: QuoteStyle
+    wording: Wording
+    pauses: Pauses
+    cue_speaker: str | None = None
+
+    def of(self, key: UnitKey, text: str) -> list[Run]:
+        return self.runs.get(key) or ([Run(RunKind.NARRATION, text)] if text.strip() else [])
 
 
-def _add_block(
-    chapter: _ChapterBuilder,
-    block: Block,
-    following: str | None,
-    quote_state: QuoteState,
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
-) -> None:
+def _add_block(chapter: _ChapterBuilder, block: Block, index: int, said: _Said) -> None:
+    wording, pauses = said.wording, said.pauses
     if isinstance(block, Paragraph):
-        runs = split_quotes(block.text, quote_state, following)
-        _add_runs(chapter, runs, quote_style, wording, pauses)
+        _add_runs(chapter, said.of((index,), block.text), said)
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, Quotation):
+        runs = said.of((index,), block.text)
         if block.attribution:
-            quote_state.last_speaker = block.attribution
             chapter.add(
                 Role.NARRATION,
                 wording.pull_quote_intro.format(who=block.attribution),
                 pauses.sentence,
                 article_text=block.attribution,
             )
-        _add_runs(
-            chapter,
-            [Run(RunKind.QUOTE, block.text, block.attribution)],
-            quote_style,
-            wording,
-            pauses,
-        )
+            said.cue_speaker = next((r.speaker for r in runs if r.speaker), None)
+        _add_runs(chapter, runs, said)
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, ListBlock):
-        _add_list(chapter, block, quote_state, quote_style, wording, pauses)
+        _add_list(chapter, block, (index,), said)
     elif isinstance(block, Table):
         _add_table(chapter, block, wording, pauses)
     elif isinstance(block, Figure):
         if block.caption:
-            chapter.add(
-                Role.NARRATION,
-                _sentence(wording.figure.format(caption=block.caption)),
-                pauses.paragraph,
-                article_text=block.caption,
-            )
+            _add_caption(chapter, said.of((index,), block.caption), said)
     elif isinstance(block, Break):
         chapter.end_block(pauses.section)
 
 
+def _add_caption(chapter: _ChapterBuilder, runs: list[Run], said: _Said) -> None:
+    """"Image: …", the caption's quotations in their voice like any other."""
+    label = said.wording.figure.format(caption="").strip()
+    if len(runs) == 1 and runs[0].kind is RunKind.NARRATION:
+        text = _sentence(said.wording.figure.format(caption=runs[0].text))
+        chapter.add(
+            Role.NARRATION, text, said.pauses.paragraph, runs[0].speaker, article_text=runs[0].text
+        )
+        return
+    if runs and runs[0].kind is RunKind.NARRATION:
+        _add_runs(chapter, runs, said, prefix=label + " ")
+    else:
+        chapter.add(Role.NARRATION, label, 0)
+        _add_runs(chapter, runs, said)
+    chapter.end_block(said.pauses.paragraph)
+
+
 def _add_list(
-    chapter: _ChapterBuilder,
-    block: ListBlock,
-    quote_state: QuoteState,
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
+    chapter: _ChapterBuilder, block: ListBlock, key: UnitKey, said: _Said
 ) -> None:
+    wording, pauses = said.wording, said.pauses
     count = len(block.items)
     start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
     chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
@@ -511,12 +518,11 @@ def _add_list(
     for index, item in enumerate(block.items):
         if top_level:
             chapter.item = index
-        runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
         prefix = f"{index + 1}. " if block.ordered else ""
-        _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
+        _add_runs(chapter, said.of((*key, index), item), said, prefix)
         chapter.end_block(pauses.list_item)
         if index in nested:
-            _add_list(chapter, nested[index], quote_state, quote_style, wording, pauses)
+            _add_list(chapter, nested[index], (*key, index), said)
     if top_level:
         chapter.item = None
     chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
@@ -556,20 +562,27 @@ def _sentence_part(text: str) -> str:
 
 
 def _add_runs(
-    chapter: _ChapterBuilder,
-    runs: list[Run],
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
-    prefix: str = "",
+    chapter: _ChapterBuilder, runs: list[Run], said: _Said, prefix: str = ""
 ) -> None:
-    """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number)."""
+    """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number).
+
+    With cues, a quotation is framed by "Quote," and "End quote." in the narrator's voice, and
+    the speaker is named when it changes ("Osei, quote: …"), so a listener who hears one
+    voice still knows who said it.
+    """
+    wording, pauses, quote_style = said.wording, said.pauses, said.quote_style
     for run in runs:
         quoted = run.kind is RunKind.QUOTE
         cues = quoted and quote_style in (QuoteStyle.CUES, QuoteStyle.BOTH)
         role = Role.QUOTE if quoted and quote_style is not QuoteStyle.CUES else Role.NARRATION
+        carried = run.carried
         if cues:
-            chapter.add(Role.NARRATION, wording.quote_start, 0)
+            if run.speaker and run.speaker != said.cue_speaker:
+                start = wording.quote_start_named.format(who=run.speaker)
+            else:
+                start = wording.quote_start
+            said.cue_speaker = run.speaker or said.cue_speaker
+            chapter.add(Role.NARRATION, start, 0)
         for sentence in split_sentences(run.text):
             if not re.search(r"\w", sentence):
                 continue  # punctuation left between two quotations: nothing to say
@@ -577,9 +590,10 @@ def _add_runs(
                 role,
                 prefix + sentence,
                 pauses.sentence,
-                run.speaker if quoted else None,
-                article_text=sentence,
+                run.speaker,
+                article_text=f"{carried} {sentence}".strip() if carried else sentence,
             )
             prefix = ""
+            carried = ""
         if cues:
             chapter.add(Role.NARRATION, wording.quote_end, pauses.sentence)
