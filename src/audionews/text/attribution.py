@@ -62,7 +62,6 @@ from audionews.text.people import (
     fold,
     is_organisation_name,
     is_place_name,
-    strip_titles,
 )
 from audionews.text.quotes import (
     Family,
@@ -168,8 +167,8 @@ def attribute(article: Article) -> dict[UnitKey, list[Run]]:
             continue
         final: list[Run] = []
         for run, speaker, chain in zip(unit_runs, unit_speakers, unit_chains, strict=True):
-            who = chain.speaker if chain is not None and chain.speaker is not None else speaker
-            label = who.label if who is not None else None
+            said_by = chain.speaker if chain is not None and chain.speaker is not None else speaker
+            label = said_by.label if said_by is not None else None
             final.append(Run(run.kind, run.text, label, run.carried))
         result[unit.key] = final
     return result
@@ -202,7 +201,8 @@ def _items(block: ListBlock, key: UnitKey) -> Iterator[_Unit]:
 
 _ORG_RUN = re.compile(
     r"(?:[A-ZÀ-Þ][\w’'&.-]*\s+)*(?:[A-ZÀ-Þ][\w’'&.-]*)"
-    r"(?:\s+(?:of|for|and|&|de|du|des|de la|del)\s+(?:the\s+)?[A-ZÀ-Þ][\w’'&.-]*(?:\s+[A-ZÀ-Þ][\w’'&.-]*)*)*"
+    r"(?:\s+(?:of|for|and|&|de|du|des|de la|del)\s+(?:the\s+)?"
+    r"[A-ZÀ-Þ][\w’'&.-]*(?:\s+[A-ZÀ-Þ][\w’'&.-]*)*)*"
 )
 # A French or Spanish organisation's name is in sentence case: "Club alpin de la vallée".
 _ORG_SENTENCE_CASE = re.compile(
@@ -307,7 +307,9 @@ class _Interview:
         return match.group("label"), self.labels[match.group("label")], match.group("rest")
 
 
-_NOT_LABELS = re.compile(r"^(?:Note|Update|Updated|Correction|Editor|Photo|Source|Read more)$", re.I)
+_NOT_LABELS = re.compile(
+    r"^(?:Note|Update|Updated|Correction|Editor|Photo|Source|Read more)$", re.I
+)
 
 
 def _introduced_guest(units: list[_Unit], state: _State, article: Article) -> Entity | None:
@@ -372,10 +374,7 @@ def _interview_turn(
         if letter:
             return [Run(RunKind.NARRATION, rest, carried=head)], [None], [None]
         return [Run(RunKind.NARRATION, unit.text)], [None], [None]
-    if letter:
-        who = interview.guest
-    else:
-        who = state.registry.person(label, state.sentence)
+    who = interview.guest if letter else state.registry.person(label, state.sentence)
     interview.turn, interview.turn_open = who, True
     state.last_quote, state.ended_in_quote = who, True
     if who is not None:
@@ -571,7 +570,8 @@ def _pieces(text: str, spans: list[Span]) -> list[_Piece]:
         # "First part," she said, "second part.": one quotation, one sentence.
         joins = (
             number - 1
-            if number and not re.search(r"[.!?…][\s”\"’'»]*$", text[: span.start].rstrip() + " ")
+            if number
+            and not re.search(r"[.!?…][\s”\"’'»]*$", text[: span.start].rstrip() + " ")
             and not re.search(r"[.!?…]\s", between)
             else None
         )
@@ -580,7 +580,7 @@ def _pieces(text: str, spans: list[Span]) -> list[_Piece]:
         attribution = (
             (subjects[0] if subjects else None)
             or _attribution_after(after, inner)
-            or _attribution_before(before if cursor or not number else before)
+            or _attribution_before(before)
         )
         parts: list[tuple[int, int, bool]] = []  # (start, end, is an incise)
         position = span.inner_start
@@ -669,7 +669,9 @@ def _attribution_after_masked(after: str, inner: str) -> str | None:
         return inverted.group("a") or inverted.group("b")
     if inverted:
         return inverted.group("a") or inverted.group("b")
-    verb = re.match(rf"(?:(?:le|les|me|nos|lui|leur)\s+)?(?:{SPEECH_VERB.pattern})(?![\w’'-])", head, re.I)
+    verb = re.match(
+        rf"(?:(?:le|les|me|nos|lui|leur)\s+)?(?:{SPEECH_VERB.pattern})(?![\w’'-])", head, re.I
+    )
     if verb:
         rest = head[verb.end() :]
         if not rest.strip() or re.match(r"\s*[.,;!?]", rest):
@@ -682,8 +684,11 @@ def _attribution_after_masked(after: str, inner: str) -> str | None:
     if not subject or len(subject.split()) > 7 or re.search(r"[,;:]", subject):
         return None
     tail = head[verb.end() :]
-    if complete and head[:1].isupper() and tail.strip() and not (
-        re.match(r"\s*[.,;!?]", tail) or _ADVERBIAL.match(tail.strip())
+    if (
+        complete
+        and head[:1].isupper()
+        and tail.strip()
+        and not (re.match(r"\s*[.,;!?]", tail) or _ADVERBIAL.match(tail.strip()))
     ):
         return None  # a new sentence of reported speech, not this quotation's attribution
     return subject
@@ -761,6 +766,15 @@ def _sentence_speaker(sentence: str, state: _State) -> Entity | None:
         elif word in ("interroge", "questionne", "preguntado", "consultado"):
             participle_gender = "m"
         main = sentence[leading.end() :]
+    # Everyone named in it.
+    named: list[Entity] = []
+    for match in NAME.finditer(sentence):
+        name = _strip_leading(match.group(0))
+        if not name:
+            continue
+        entity = _named(name, sentence, match.end() - len(name), state)
+        if entity is not None:
+            named.append(entity)
     according = ACCORDING_TO.search(sentence)
     if according:
         subject_entity = _resolve_phrase(
@@ -779,18 +793,19 @@ def _sentence_speaker(sentence: str, state: _State) -> Entity | None:
                 _speaker_after_verb(main[verb.end() :]), state, subject=True
             )
     if subject_entity is None and verb is None:
-        phrase = _subject_before(main)
-        if phrase and phrase != "<relative>":
-            subject_entity = _resolve_phrase(phrase, state, sentence=sentence, introduce=False)
+        # No speech verb: the subject is whoever opens the sentence ("O'Dowd paused.").
+        phrase = main.split(",")[0]
+        words = fold(phrase).split()
+        if words and words[0] in PRONOUNS:
+            subject_entity = _resolve_pronoun(PRONOUNS[words[0]], state, sentence)
+        else:
+            names = _names_in(phrase)
+            if names and names[0][0] <= 3:
+                subject_entity = state.registry.find(names[0][2], Source.PERSON)
     if subject_entity is not None and participle_gender and subject_entity.gender is None:
         subject_entity.gender = participle_gender
-    # Everyone else named in it.
-    for match in NAME.finditer(sentence):
-        name = _strip_leading(match.group(0))
-        if not name:
-            continue
-        entity = _named(name, sentence, match.end() - len(name), state)
-        if entity is not None and entity is not subject_entity:
+    for entity in named:
+        if entity is not subject_entity:
             state.history.append(_Mention(entity, state.sentence, False))
     _learn_genders(sentence, state, subject_entity)
     if subject_entity is not None:
@@ -811,11 +826,14 @@ def _subject_before(before: str) -> str | None:
     O'Dowd, defended": the name; "who said": "<relative>".
     """
     words = re.findall(r"[\w’'.-]+", before)
-    trailing = [w for w in words if fold(w) not in _AUXILIARIES]
+    while words and fold(words[-1]) in _AUXILIARIES:
+        before = before[: before.rstrip().rfind(words[-1])]
+        words.pop()
+    trailing = words
     if trailing and fold(trailing[-1]) in ("who", "qui", "que", "quien", "which"):
         return "<relative>"
     if trailing and fold(trailing[-1]) in PRONOUNS and fold(trailing[-1]) not in ("her", "him"):
-        return trailing[-1]
+        return str(trailing[-1])
     segments = [seg.strip() for seg in before.split(",")]
     if len(segments) == 1 or segments[-1]:
         phrase = segments[-1]
@@ -845,7 +863,9 @@ def _antecedent(before: str, state: _State) -> Entity | None:
     return None
 
 
-_ABBREVIATED = re.compile(r"\b(Sen|Rep|Gov|Dr|Mr|Mrs|Ms|St|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det|Cllr|M|Mme|Mlle|Sr|Sra|Srta|Jr)\.")
+_ABBREVIATED = re.compile(
+    r"\b(Sen|Rep|Gov|Dr|Mr|Mrs|Ms|St|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det|Cllr|M|Mme|Mlle|Sr|Sra|Srta|Jr)\."
+)
 
 
 def _speaker_after_verb(text: str) -> str | None:
@@ -878,9 +898,9 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
     titled = fold(last_word) in HONORIFICS or fold(last_word).rstrip(".") in TITLES
     if len(words) >= 2 and first_name_gender(words[0]) is not None and known is None:
         return registry.person(name, state.sentence)
-    if re.search(r"\b(?:in|at|from|to|near|into|across|à|au|en|de|dans|desde|hacia)$", before):
-        if known is None and not titled:
-            return None
+    place = re.search(r"\b(?:in|at|from|to|near|into|across|à|au|en|de|dans|desde|hacia)$", before)
+    if place and known is None and not titled:
+        return None
     if known is not None:
         return registry.person(name, state.sentence)
     if titled:
@@ -892,6 +912,9 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
         re.I,
     ):
         return registry.person(name, state.sentence)
+    # "Rowan Tillery was nineteen when …": two names opening a sentence, then its verb.
+    if len(words) >= 2 and not before and re.match(r"\s+[a-zà-ÿ]", after):
+        return registry.person(name, state.sentence)
     return None
 
 
@@ -901,8 +924,12 @@ _GENDERED_PRONOUNS = re.compile(r"\buses? (?P<p>she|he)/(?:her|him)\b", re.I)
 
 def _learn_genders(sentence: str, state: _State, subject: Entity | None) -> None:
     """Genders the article states: "who uses they/them pronouns"."""
-    last_person = subject if subject is not None and subject.source is Source.PERSON else next(
-        (m.entity for m in reversed(state.history) if m.entity.source is Source.PERSON), None
+    last_person = (
+        subject
+        if subject is not None and subject.source is Source.PERSON
+        else next(
+            (m.entity for m in reversed(state.history) if m.entity.source is Source.PERSON), None
+        )
     )
     if last_person is None:
         return
@@ -919,9 +946,7 @@ _DETERMINER = re.compile(
     r"ses|leur|el|los|las|uno|una|su|sus|otro|otra)\b\s*",
     re.I,
 )
-_INDEFINITE = frozenset(
-    "a an one another some un une uno una otro otra certain".split()
-)
+_INDEFINITE = frozenset("a an one another some un une uno una otro otra certain".split())
 
 
 def _resolve_phrase(
@@ -950,7 +975,7 @@ def _resolve_phrase(
         return _resolve_pronoun(PRONOUNS[words[0]], state, sentence)
     names = _names_in(phrase)
     if names:
-        start, end, name = names[0]
+        start, _, name = names[0]
         if is_organisation_name(name) or registry.find(name, Source.ORGANISATION) is not None:
             return registry.organisation(name, state.sentence)
         prefix = phrase[:start]

@@ -107,7 +107,7 @@ PRONOUNS = {
     "its": "it",
 }
 SUBJECT_PRONOUNS = frozenset({"he", "she", "they", "il", "elle", "él", "ella", "it", "on"})
-RELATIVE_PRONOUNS = frozenset({"who", "which", "qui", "que", "quien", "quienes", "que"})
+RELATIVE_PRONOUNS = frozenset({"who", "which", "qui", "que", "quien", "quienes"})
 
 HONORIFICS = {
     "mr": "m",
@@ -148,8 +148,7 @@ TITLES = frozenset(
     """.split()
 )
 PARTICLES = frozenset(
-    "de del della di da das dos du des la le van von der den ter ten bin ibn al el y st st."
-    .split()
+    "de del della di da das dos du des la le van von der den ter ten bin ibn al el y st st.".split()
 )
 # Nouns that say who a person is and their gender: "a mother of two", "his daughter".
 GENDERED_NOUNS = {
@@ -242,7 +241,11 @@ NOT_NAMES = frozenset(
 )
 
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-ZÀ-ÖØ-Þ]\.?|O[’'][A-Z][\w\-]+)"
-_PARTICLE_RE = r"(?:[Dd]e(?:\s+[Ll]a|\s+[Ll]os|\s+[Ll]as)?|[Dd]el|[Dd]ella|[Dd]i|[Dd]a|[Dd]os|[Dd]as|[Dd]u|[Dd]es|[Vv]an(?:\s+[Dd]e[nr]?)?|[Vv]on(?:\s+[Dd]er)?|[Tt]er|[Bb]in|[Ii]bn|[Aa]l|[Ee]l|[Ll]e|[Ll]a|y)"
+_PARTICLE_RE = (
+    r"(?:[Dd]e(?:\s+[Ll]a|\s+[Ll]os|\s+[Ll]as)?|[Dd]el|[Dd]ella|[Dd]i|[Dd]a|[Dd]os|[Dd]as|"
+    r"[Dd]u|[Dd]es|[Vv]an(?:\s+[Dd]e[nr]?)?|[Vv]on(?:\s+[Dd]er)?|[Tt]er|[Bb]in|[Ii]bn|[Aa]l|"
+    r"[Ee]l|[Ll]e|[Ll]a)"
+)
 NAME = re.compile(
     rf"(?<![\w’'-])(?:{_PARTICLE_RE}\s+)?{_NAME_TOKEN}(?:(?:\s+{_PARTICLE_RE})?\s+{_NAME_TOKEN}){{0,4}}"
 )
@@ -400,7 +403,7 @@ class Registry:
         bare, titled_gender, title_roles = strip_titles(text)
         gender = gender or titled_gender
         roles = (roles or set()) | title_roles
-        if not bare or fold(bare.split()[0]) in NOT_NAMES and len(bare.split()) == 1:
+        if not bare or (fold(bare.split()[0]) in NOT_NAMES and len(bare.split()) == 1):
             return None
         found = self.find(bare, Source.PERSON)
         if found is None:
@@ -440,9 +443,7 @@ class Registry:
         heads = ORG_NOUNS.get(fold(noun))
         if not heads:
             return None
-        having = [
-            e for e in self.organisations() if set(e.words) & heads and len(e.words) > 1
-        ]
+        having = [e for e in self.organisations() if set(e.words) & heads and len(e.words) > 1]
         if not having:
             return None
         return max(having, key=lambda e: self.last_seen.get(id(e), -1))

@@ -130,10 +130,14 @@ def _marks(text: str) -> list[_Mark]:
         elif char in "»›":
             found.append(_Mark(index, Family.GUILLEMET, "close"))
         elif char in "‘'’":
-            role = _single_role(text, index, before, after)
-            if role:
-                weak = role == "close" and before in "sSnN" and after == " " and (
-                    index + 2 < len(text) and text[index + 2].islower()
+            single = _single_role(text, index, before, after)
+            if single:
+                role = single
+                weak = (
+                    role == "close"
+                    and before in "sSnN"
+                    and after == " "
+                    and (index + 2 < len(text) and text[index + 2].islower())
                 )
                 found.append(_Mark(index, Family.SINGLE, role, weak))
     return found
@@ -148,8 +152,8 @@ def _single_role(text: str, index: int, before: str, after: str) -> str | None:
         return None  # the '90s, rock 'n' roll, 'em
     if before == "n" and index >= 2 and text[index - 2] in "'’":
         return None  # the closing mark of 'n'
-    if (before.isspace() or before in _OPENING_CONTEXT or before in "“\"«") and (
-        after.isalnum() or after in "“\"«…"
+    if (before.isspace() or before in _OPENING_CONTEXT or before in '“"«') and (
+        after.isalnum() or after in '“"«…'
     ):
         return "open"
     if not before.isspace() and (after.isspace() or not after.isalnum()):
@@ -264,7 +268,7 @@ def incises(text: str, start: int, end: int) -> list[tuple[int, int]]:
         after = segment[dash.end() :]
         if not re.match(rf"{_CLITIC}(?:{SPEECH_VERB.pattern})", after, re.I):
             continue
-        closing = re.search(r"[—–―]", after)
+        closing = re.search(r"[—–―][.,;:]?", after)
         stop = dash.end() + (closing.end() if closing else len(after))
         found.append((start + dash.start() + 1, start + stop))
     if found:
@@ -275,9 +279,9 @@ def incises(text: str, start: int, end: int) -> list[tuple[int, int]]:
             begin = match.start("verb")
             if any(a <= start + begin < b for a, b in found):
                 continue
-            stop = _incise_end(segment, match.end("verb"), inverted=inverted)
-            if stop is not None:
-                found.append((start + begin, start + stop))
+            end_at = _incise_end(segment, match.end("verb"), inverted=inverted)
+            if end_at is not None:
+                found.append((start + begin, start + end_at))
     return sorted(found)
 
 
@@ -339,11 +343,7 @@ def _apposition(chunk: str) -> bool:
     key = re.split(r"['’]", first.casefold())[0]
     if key == "en":
         return _gerund(chunk)
-    if key in _APPOSITION_WORDS:
-        return True
-    if key in _RESUME_WORDS:
-        return False
-    return True
+    return key in _APPOSITION_WORDS or key not in _RESUME_WORDS
 
 
 def _gerund(chunk: str) -> bool:
@@ -405,7 +405,9 @@ def classify(text: str, span: Span) -> Kind:
         return Kind.FULL
     if before.endswith(","):
         clause = re.split(r"[.!?;:]\s", before[:-1])[-1]
-        if SPEECH_VERB.search(clause) or re.search(r"\b(?:according to|selon|según)\b", clause, re.I):
+        if SPEECH_VERB.search(clause) or re.search(
+            r"\b(?:according to|selon|según)\b", clause, re.I
+        ):
             return Kind.FULL
         if attributed and not looks_like_title(inner):
             return Kind.FULL

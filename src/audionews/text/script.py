@@ -490,7 +490,7 @@ def _add_block(chapter: _ChapterBuilder, block: Block, index: int, said: _Said) 
 
 
 def _add_caption(chapter: _ChapterBuilder, runs: list[Run], said: _Said) -> None:
-    """"Image: …", the caption's quotations in their voice like any other."""
+    """ "Image: …", the caption's quotations in their voice like any other."""
     label = said.wording.figure.format(caption="").strip()
     if len(runs) == 1 and runs[0].kind is RunKind.NARRATION:
         text = _sentence(said.wording.figure.format(caption=runs[0].text))
@@ -506,9 +506,7 @@ def _add_caption(chapter: _ChapterBuilder, runs: list[Run], said: _Said) -> None
     chapter.end_block(said.pauses.paragraph)
 
 
-def _add_list(
-    chapter: _ChapterBuilder, block: ListBlock, key: UnitKey, said: _Said
-) -> None:
+def _add_list(chapter: _ChapterBuilder, block: ListBlock, key: UnitKey, said: _Said) -> None:
     wording, pauses = said.wording, said.pauses
     count = len(block.items)
     start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
@@ -561,9 +559,7 @@ def _sentence_part(text: str) -> str:
     return text.rstrip(".:;, ")
 
 
-def _add_runs(
-    chapter: _ChapterBuilder, runs: list[Run], said: _Said, prefix: str = ""
-) -> None:
+def _add_runs(chapter: _ChapterBuilder, runs: list[Run], said: _Said, prefix: str = "") -> None:
     """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number).
 
     With cues, a quotation is framed by "Quote," and "End quote." in the narrator's voice, and
