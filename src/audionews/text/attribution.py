@@ -807,6 +807,7 @@ def _sentence_speaker(sentence: str, state: _State) -> Entity | None:
     for entity in named:
         if entity is not subject_entity:
             state.history.append(_Mention(entity, state.sentence, False))
+    _learn_roles(sentence, state)
     _learn_genders(sentence, state, subject_entity)
     if subject_entity is not None:
         state.history.append(_Mention(subject_entity, state.sentence, True))
@@ -855,11 +856,16 @@ def _trim_subject(phrase: str) -> str:
 
 
 def _antecedent(before: str, state: _State) -> Entity | None:
-    """Who "who" is: the last person named before it in the sentence."""
+    """Who "who" is: the last person named before it in the sentence, else the description
+    before it ("A baker who asked not to be named said …": an unnamed source)."""
     for _, _, name in reversed(_names_in(before)):
         found = state.registry.find(name, Source.PERSON)
         if found is not None:
             return found
+    head = re.split(r"\b(?:who|qui|quien|que|which)\b", before)[0]
+    head = head.split(",")[-1].strip() or head.split(",")[0].strip()
+    if _DETERMINER.match(head) and not _names_in(head):
+        return _resolve_phrase(head, state, subject=True)
     return None
 
 
@@ -889,7 +895,9 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
     registry = state.registry
     if is_organisation_name(name):
         return registry.organisation(name, state.sentence)
-    if is_place_name(name) and first_name_gender(name.split()[0]) is None:
+    first = fold(name.split()[0])
+    honorific = first in HONORIFICS or first.rstrip(".") in TITLES
+    if is_place_name(name) and first_name_gender(name.split()[0]) is None and not honorific:
         return None
     before = sentence[:position].rstrip()
     last_word = before.split()[-1] if before.split() else ""
@@ -897,6 +905,8 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
     words = name.split()
     titled = fold(last_word) in HONORIFICS or fold(last_word).rstrip(".") in TITLES
     if len(words) >= 2 and first_name_gender(words[0]) is not None and known is None:
+        return registry.person(name, state.sentence)
+    if len(words) >= 2 and (fold(words[0]) in HONORIFICS or fold(words[0]).rstrip(".") in TITLES):
         return registry.person(name, state.sentence)
     place = re.search(r"\b(?:in|at|from|to|near|into|across|à|au|en|de|dans|desde|hacia)$", before)
     if place and known is None and not titled:
@@ -916,6 +926,44 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
     if len(words) >= 2 and not before and re.match(r"\s+[a-zà-ÿ]", after):
         return registry.person(name, state.sentence)
     return None
+
+
+_ROLE_BEFORE = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:by|from|to|selon|según|par|por|with)\s+)"
+    r"(?P<det>the|la|le|l['’]|el|his|her|their|its|son|sa|su)\s+"
+    r"(?P<role>[^,.;:]{2,60}?),\s+(?P<name>[^,.;:]+?)(?=[,.;:]|$)",
+    re.I,
+)
+_ROLE_AFTER = re.compile(
+    r"(?P<name>[^,.;:]+?),\s+(?P<det>the|a|an|la|le|l['’]|el|un|une|una|un)\s+"
+    r"(?P<role>[^,.;:]{2,60}?)(?=[,.;:]|$)",
+    re.I,
+)
+
+
+def _learn_roles(sentence: str, state: _State) -> None:
+    """Roles the article gives people ("La alcaldesa, Pilar Soto, …", "Gloria Hutchins-Bey,
+    a school nurse, …"), so that "dijo la alcaldesa" later finds her, and the gender a
+    role says ("la alcaldesa", "his daughter")."""
+    for pattern in (_ROLE_BEFORE, _ROLE_AFTER):
+        for match in pattern.finditer(sentence):
+            name = _strip_leading(match.group("name").strip())
+            if not name or not NAME.fullmatch(name):
+                continue
+            person = state.registry.find(name, Source.PERSON)
+            if person is None:
+                continue
+            role = re.split(
+                r"\s+(?:of|de|du|des|del|from|at|in|for|who|qui|que)\b", match.group("role")
+            )[0]
+            words = [fold(w) for w in re.findall(r"[\w’'-]+", role) if w[:1].islower()]
+            if not words:
+                continue
+            person.roles.add(words[-1])
+            det = fold(match.group("det"))
+            gender = GENDERED_NOUNS.get(words[-1]) or {"la": "f", "le": "m", "el": "m"}.get(det)
+            if gender and person.gender is None:
+                person.gender = gender
 
 
 _THEY_PRONOUNS = re.compile(r"\buses? (?:they/them|they/their|the pronouns they)", re.I)

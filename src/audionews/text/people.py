@@ -320,6 +320,19 @@ def strip_titles(text: str) -> tuple[str, str | None, set[str]]:
     words = text.split()
     gender = None
     roles: set[str] = set()
+    # "Ukrainian President Volodymyr Zelenskyy": everything up to the last title goes.
+    titled = [
+        i
+        for i, word in enumerate(words[:-1])
+        if fold(word) in HONORIFICS or fold(word).rstrip(".") in TITLES
+    ]
+    if titled:
+        for word in words[: titled[-1] + 1]:
+            if fold(word) in HONORIFICS:
+                gender = HONORIFICS[fold(word)]
+            elif word[:1].islower() or fold(word).rstrip(".") in TITLES:
+                roles.add(fold(word).rstrip("."))
+        words = words[titled[-1] + 1 :]
     while len(words) > 1:
         key = words[0].casefold()
         if key in HONORIFICS:

@@ -251,7 +251,12 @@ _RESUME_WORDS = frozenset(
     """
     à au aux dans pour avec sans sur par après avant depuis pendant mais et ou car donc puis
     alors je j nous on il elle ils elles vous tu ce c ça qui que qu si quand comme pas plus
-    toujours jamais mon ma mes notre nos votre vos ici là oui non enfin bref y en
+    toujours jamais mon ma mes notre nos votre vos ici là oui non enfin bref y en dès vers
+    chez contre entre sous malgré sauf hier demain aujourd maintenant encore déjà bien très
+    tout tous toute toutes rien personne même aussi ensuite sinon pourtant cependant surtout
+    seulement vraiment certes ni ne n d ceux celle celles cela ceci voilà voici
+    a al con de desde en para por sin sobre tras y o pero porque pues ya yo tú nosotros
+    mi mis nuestro nuestra nuestros nuestras aquí allí hoy mañana ayer todo todos nada
     """.split()
 )
 _APPOSITION_WORDS = frozenset(
