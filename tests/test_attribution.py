@@ -132,7 +132,7 @@ N = "narration"
             id="multi-paragraph-single-quotes-attribution-last",
         ),
         pytest.param(
-            ['"She told me, \'Go home,\' and I did," said Oren Falk.'],
+            ["\"She told me, 'Go home,' and I did,\" said Oren Falk."],
             [(Q, "Oren Falk", "She told me, 'Go home,' and I did,")],
             id="nested-quotation-stays-with-outer-speaker",
         ),
@@ -162,8 +162,7 @@ N = "narration"
         pytest.param(
             [
                 "Piet Hallam opened the meeting.",
-                "A baker who asked not to be named said sales had fallen. "
-                '"It was grim," he said.',
+                'A baker who asked not to be named said sales had fallen. "It was grim," he said.',
             ],
             [(Q, None, "It was grim,")],
             id="pronoun-after-an-anonymous-source",

@@ -32,7 +32,7 @@ def quoted(text: str, carried: Family | None = None, dialogue: bool = False) -> 
             id="plural-apostrophe-inside-single-quotes",
         ),
         pytest.param(
-            '"He said \'go\' and I went," said Ana.',
+            "\"He said 'go' and I went,\" said Ana.",
             ["He said 'go' and I went,"],
             id="nested-single-stays-inside",
         ),
@@ -68,9 +68,7 @@ def test_a_stray_mark_leaves_the_paragraph_to_the_narrator() -> None:
         pytest.param('She said: "We are ready."', Kind.FULL, id="after-a-colon"),
         pytest.param('Okafor said, "We are ready."', Kind.FULL, id="after-attribution-comma"),
         pytest.param('He said "We are ready."', Kind.FULL, id="right-after-a-speech-verb"),
-        pytest.param(
-            'She said the plan was "not realistic" at all.', Kind.EMBEDDED, id="partial"
-        ),
+        pytest.param('She said the plan was "not realistic" at all.', Kind.EMBEDDED, id="partial"),
         pytest.param('It was a "quiet zone" for weeks.', Kind.EMBEDDED, id="scare-quote"),
         pytest.param(
             'A pamphlet titled "Fair Shares for All: Why It Matters, Now" was read.',
