@@ -5,9 +5,10 @@
 
 nomquamgender (Van Buskirk et al., 2022, MIT licence) gives, for 720,000 first names
 gathered from 36 sources, the share of bearers who are women, p(gf). Attribution only needs
-the names that say a gender clearly, so the table keeps a name when at least MIN_COUNT
-people bear it and p(gf) is at most CLEAR or at least 1 - CLEAR: then "she said" after
-"Celia Amundsen said …" can go to Celia Amundsen without the article saying "Ms".
+the names borne by at least MIN_COUNT people: "f" or "m" when p(gf) is at most CLEAR or at
+least 1 - CLEAR (then "she said" after "Celia Amundsen said …" can go to Celia Amundsen
+without the article saying "Ms"), "?" otherwise (a first name all the same: "Gaël Moreau"
+is a person, whose gender the article must say).
 Names are kept as nomquamgender writes them: lower case, accents folded to ASCII.
 """
 
@@ -23,10 +24,10 @@ CLEAR = 0.1
 OUT = Path(__file__).resolve().parents[1] / "src" / "audionews" / "data" / "first_names.tsv"
 
 HEADER = """\
-# First names that say a gender clearly: name<TAB>f or m. Made by scripts/make_first_names.py
+# First names: name<TAB>f, m, or ? (no clear gender). Made by scripts/make_first_names.py
 # from nomquamgender 0.1.4 (Copyright (c) 2022 Ian Van Buskirk, MIT licence: the permission
-# notice is in data/LICENSE-nomquamgender). Kept: borne by at least {count} people, at least
-# {share:.0%} of them women or men.
+# notice is in data/LICENSE-nomquamgender). Kept: borne by at least {count} people; f or m when
+# at least {share:.0%} of them are women or men.
 """
 
 
@@ -40,6 +41,8 @@ def main(source: str) -> int:
             rows.append(f"{name}\tm")
         elif share_female >= 1 - CLEAR:
             rows.append(f"{name}\tf")
+        else:
+            rows.append(f"{name}\t?")
     OUT.write_text(
         HEADER.format(count=MIN_COUNT, share=1 - CLEAR) + "\n".join(sorted(rows)) + "\n",
         encoding="utf-8",

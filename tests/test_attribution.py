@@ -263,6 +263,47 @@ def test_english_rules(blocks: list[Block | str], expected: list[tuple]) -> None
             id="french-guillemets-over-two-paragraphs",
         ),
         pytest.param(
+            [
+                "La critique Solène Marec l'a qualifié de « film le plus juste de l'été »."
+            ],
+            "fr",
+            [
+                (
+                    N,
+                    "Solène Marec",
+                    "La critique Solène Marec l'a qualifié de « film le plus juste de l'été ».",
+                )
+            ],
+            id="french-describing-verb-partial",
+        ),
+        pytest.param(
+            [
+                "Le film est signé Gaël d'Estienne.",
+                "Il a expliqué : « J'ai tout appris sur place. »",
+            ],
+            "fr",
+            [(Q, "Gaël d'Estienne", "J'ai tout appris sur place.")],
+            id="french-particle-d-apostrophe-and-il",
+        ),
+        pytest.param(
+            [
+                "Interrogée sur la suite, la directrice, Maud Riou, a souri.",
+                "« Nous verrons bien. »",
+            ],
+            "fr",
+            [(Q, "Maud Riou", "Nous verrons bien.")],
+            id="context-sentence-with-a-role-then-the-name",
+        ),
+        pytest.param(
+            [
+                "Le marché tient grâce à l'association Voiles Ouvertes, qui l'anime.",
+                "« Rien ne se fait sans les bénévoles », a rappelé l'association.",
+            ],
+            "fr",
+            [(Q, "Voiles Ouvertes", "Rien ne se fait sans les bénévoles")],
+            id="organisation-named-after-its-noun",
+        ),
+        pytest.param(
             ["«Abrimos mañana —dijo Marta Ruiz—, sin falta»."],
             "es",
             [(Q, "Marta Ruiz", "Abrimos mañana"), (Q, "Marta Ruiz", "sin falta")],

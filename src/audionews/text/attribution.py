@@ -60,6 +60,7 @@ from audionews.text.people import (
     Source,
     first_name_gender,
     fold,
+    is_first_name,
     is_organisation_name,
     is_place_name,
 )
@@ -214,10 +215,26 @@ _ORG_SENTENCE_CASE = re.compile(
 )
 
 
+_ORG_NOUN_THEN_NAME = re.compile(
+    r"\b(?:the|its|l['’]|la|le|les|el|la|su|sa|son)\s*(?P<noun>[a-zà-ÿ]+)\s+"
+    r"(?P<name>[A-ZÀ-Þ][\w’'-]*(?:\s+(?:(?:de|du|des|de la|del|of|the|and|et|y)\s+)?"
+    r"[A-ZÀ-Þ][\w’'-]*)*)"
+)
+
+
 def _register_organisations(units: list[_Unit], state: _State) -> None:
     """Organisations are named anywhere, even first inside a quotation ("Calder Terminal
-    Partners remains committed …"): "the company" may refer to them before or after."""
+    Partners remains committed …"): "the company" may refer to them before or after. A name
+    after an organisation's noun ("l'association Lumières du Port", "the charity Open Doors")
+    is that organisation, and the noun finds it again."""
     for unit in units:
+        for match in _ORG_NOUN_THEN_NAME.finditer(unit.text):
+            noun = fold(match.group("noun"))
+            if noun in ORG_NOUNS:
+                name = match.group("name")
+                if not is_first_name(name.split()[0]):
+                    entity = state.registry.organisation(name, -1)
+                    entity.roles.add(noun)
         for match in list(_ORG_RUN.finditer(unit.text)) + list(
             _ORG_SENTENCE_CASE.finditer(unit.text)
         ):
@@ -330,7 +347,7 @@ def _introduced_guest(units: list[_Unit], state: _State, article: Article) -> En
                 continue
             if is_organisation_name(name) or is_place_name(name):
                 continue
-            if first_name_gender(words[0]) is None and not re.match(
+            if not is_first_name(words[0]) and not re.match(
                 rf"\s*(?:has|is|was|said|says|{SPEECH_VERB.pattern})", text[match.end() :]
             ):
                 continue
@@ -793,8 +810,14 @@ def _sentence_speaker(sentence: str, state: _State) -> Entity | None:
                 _speaker_after_verb(main[verb.end() :]), state, subject=True
             )
     if subject_entity is None and verb is None:
-        # No speech verb: the subject is whoever opens the sentence ("O'Dowd paused.").
-        phrase = main.split(",")[0]
+        # No speech verb: the subject is whoever opens the sentence ("O'Dowd paused."), or
+        # the name after a role that opens it ("le maire, Gwénaël Tanguy, a pris …").
+        segments = main.split(",")
+        phrase = segments[0]
+        if len(segments) > 2 and not _names_in(phrase) and _DETERMINER.match(phrase.strip()):
+            apposition = _strip_leading(segments[1].strip())
+            if apposition and NAME.fullmatch(apposition):
+                phrase = apposition
         words = fold(phrase).split()
         if words and words[0] in PRONOUNS:
             subject_entity = _resolve_pronoun(PRONOUNS[words[0]], state, sentence)
@@ -897,14 +920,14 @@ def _named(name: str, sentence: str, position: int, state: _State) -> Entity | N
         return registry.organisation(name, state.sentence)
     first = fold(name.split()[0])
     honorific = first in HONORIFICS or first.rstrip(".") in TITLES
-    if is_place_name(name) and first_name_gender(name.split()[0]) is None and not honorific:
+    if is_place_name(name) and not is_first_name(name.split()[0]) and not honorific:
         return None
     before = sentence[:position].rstrip()
     last_word = before.split()[-1] if before.split() else ""
     known = registry.find(name, Source.PERSON)
     words = name.split()
     titled = fold(last_word) in HONORIFICS or fold(last_word).rstrip(".") in TITLES
-    if len(words) >= 2 and first_name_gender(words[0]) is not None and known is None:
+    if len(words) >= 2 and is_first_name(words[0]) and known is None:
         return registry.person(name, state.sentence)
     if len(words) >= 2 and (fold(words[0]) in HONORIFICS or fold(words[0]).rstrip(".") in TITLES):
         return registry.person(name, state.sentence)

@@ -60,7 +60,9 @@ SPEECH_VERBS_FR = (
     "s'agace|s’agace|s'inquiète|s’inquiète|s'interroge|s’interroge|regrette|déplore|avoue|"
     "concède|confirme|a confirmé|relève|détaille|analyse|nuance|tempère|renchérit|abonde|"
     "complète|lâche|souffle|murmure|s'emporte|s’emporte|explique-t-il|annonce|a annoncé|"
-    "écrit|a écrit|selon|dixit|a évoqué|évoque|a indiqué|promet|a promis"
+    "écrit|a écrit|selon|dixit|a évoqué|évoque|a indiqué|promet|a promis|qualifie|"
+    "a qualifié|qualifié|décrit|a décrit|appelle|a appelé|surnomme|a surnommé|se souvient|"
+    "raconte-t-il|se rappelle|résume|a résumé|estimait|jugeait|juge|a jugé"
 )
 SPEECH_VERBS_ES = (
     "dijo|dice|afirmó|afirma|explicó|explica|señaló|señala|aseguró|asegura|declaró|declara|"
@@ -69,7 +71,8 @@ SPEECH_VERBS_ES = (
     "insistió|insiste|advirtió|advierte|destacó|destaca|apuntó|apunta|subrayó|subraya|"
     "manifestó|manifiesta|expresó|expresa|admitió|admite|lamentó|lamenta|bromeó|bromea|"
     "resumió|resume|precisó|precisa|concluyó|concluye|prometió|promete|escribió|escribe|"
-    "según|decía|sentenció|apostilló|zanjó"
+    "según|decía|sentenció|apostilló|zanjó|calificó|califica|describió|describe|llamó|"
+    "definió|define|bautizó|recuerda"
 )
 SPEECH_VERBS = "|".join(
     sorted(
@@ -240,7 +243,9 @@ NOT_NAMES = frozenset(
     """.split()
 )
 
-_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-ZÀ-ÖØ-Þ]\.?|O[’'][A-Z][\w\-]+)"
+_NAME_TOKEN = (
+    r"(?:[A-ZÀ-ÖØ-Þ][\w’'\-]*[\w]|[A-ZÀ-ÖØ-Þ]\.?|O[’'][A-Z][\w\-]+|[dD][’'][A-ZÀ-Þ][\w\-]+)"
+)
 _PARTICLE_RE = (
     r"(?:[Dd]e(?:\s+[Ll]a|\s+[Ll]os|\s+[Ll]as)?|[Dd]el|[Dd]ella|[Dd]i|[Dd]a|[Dd]os|[Dd]as|"
     r"[Dd]u|[Dd]es|[Vv]an(?:\s+[Dd]e[nr]?)?|[Vv]on(?:\s+[Dd]er)?|[Tt]er|[Bb]in|[Ii]bn|[Aa]l|"
@@ -272,7 +277,8 @@ def first_name_genders() -> dict[str, str]:
     return table
 
 
-def first_name_gender(first: str) -> str | None:
+def _first_name(first: str) -> str | None:
+    """The table's entry for a first name: "f", "m", "?" (a name of no clear gender)."""
     folded = fold(first)
     table = first_name_genders()
     if folded in table:
@@ -280,6 +286,20 @@ def first_name_gender(first: str) -> str | None:
     # "Jean-Marc": the first part of a compound name says it.
     head = folded.split("-")[0]
     return table.get(head) if head != folded else None
+
+
+def first_name_gender(first: str) -> str | None:
+    """"f" or "m" for a first name that says it clearly, else None."""
+    found = _first_name(first)
+    return found if found in ("f", "m") else None
+
+
+def is_first_name(word: str) -> bool:
+    """Whether a word is a first name (the data has a few function words: they are not)."""
+    folded = fold(word)
+    if folded in PARTICLES or folded in NOT_NAMES or folded in ("saint", "san", "santa"):
+        return False
+    return _first_name(word) is not None
 
 
 # --- the people and organisations of one article --------------------------------------------
@@ -452,11 +472,16 @@ class Registry:
         return max(having, key=lambda e: self.last_seen.get(id(e), -1))
 
     def organisation_for(self, noun: str) -> Entity | None:
-        """The organisation a generic noun refers back to ("the company", "the council")."""
+        """The organisation a generic noun refers back to ("the company", "the council"), by
+        its name or by what the article called it ("l'association Lumières du Port")."""
         heads = ORG_NOUNS.get(fold(noun))
         if not heads:
             return None
-        having = [e for e in self.organisations() if set(e.words) & heads and len(e.words) > 1]
+        having = [
+            e
+            for e in self.organisations()
+            if (set(e.words) & heads and len(e.words) > 1) or fold(noun) in e.roles
+        ]
         if not having:
             return None
         return max(having, key=lambda e: self.last_seen.get(id(e), -1))
