@@ -58,7 +58,6 @@ from audionews.text.people import (
     Entity,
     Registry,
     Source,
-    first_name_gender,
     fold,
     is_first_name,
     is_organisation_name,

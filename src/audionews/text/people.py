@@ -289,7 +289,7 @@ def _first_name(first: str) -> str | None:
 
 
 def first_name_gender(first: str) -> str | None:
-    """"f" or "m" for a first name that says it clearly, else None."""
+    """ "f" or "m" for a first name that says it clearly, else None."""
     found = _first_name(first)
     return found if found in ("f", "m") else None
 
