@@ -263,9 +263,7 @@ def test_english_rules(blocks: list[Block | str], expected: list[tuple]) -> None
             id="french-guillemets-over-two-paragraphs",
         ),
         pytest.param(
-            [
-                "La critique Solène Marec l'a qualifié de « film le plus juste de l'été »."
-            ],
+            ["La critique Solène Marec l'a qualifié de « film le plus juste de l'été »."],
             "fr",
             [
                 (
