@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm as pyln
 
-ROOT = Path(__file__).resolve().parents[1]
 from audionews.audio.assemble import assemble
 from audionews.audio.synth import Pyttsx3Engine, Utterance
 from audionews.audio.voices import load_profile
 from audionews.ingest import read_article
 from audionews.text.script import QuoteStyle, Role, Script, ScriptChapter, Segment, make_script
 
+ROOT = Path(__file__).resolve().parents[1]
 arts = [
     ROOT / "examples/harbour-flood-barrier.txt",
     ROOT / "examples/library-hours.txt",
