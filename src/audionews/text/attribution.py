@@ -120,13 +120,6 @@ class _Chain:
 
     speaker: Entity | None = None
     explicit: bool = False
-    parts: list[_Part] = field(default_factory=list)
-
-
-@dataclass
-class _Part:
-    unit: int
-    index: int  # the run's index in that unit's runs
 
 
 # --- the public entry point ------------------------------------------------------------------
