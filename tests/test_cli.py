@@ -74,14 +74,14 @@ def check_side_files(mp3: Path, chapters: list[dict]) -> None:
     )
     voiced = [(cue.voice, cue.text) for cue in vtt if cue.voice]
     assert voiced[0] == (
-        "Mayor Ines Okafor",
+        "Ines Okafor",
         "For the first time in a generation, the lower town can sleep\nthrough a spring tide.",
     )
+    # Speakers by the full name the article introduces, without titles.
     assert {voice for voice, _ in voiced} == {
-        "Mayor Ines Okafor",
+        "Ines Okafor",
         "Priya Halvorsen",
         "Marguerite Dunlow",
-        "Okafor",
     }
     assert times[-1][1] <= chapters[-1]["end"]
     subtitles = list(srt.parse(stem.with_suffix(".srt").read_text()))
@@ -272,10 +272,12 @@ def test_script_json_is_exact(tmp_path: Path):
         "title": "Pier Reopens",
         "byline": "Ana Lindqvist",
         "date": None,
+        "updated": None,
         "language": "en",
         "chapters": [
             {
                 "title": "Pier Reopens",
+                "level": 1,
                 "segments": [
                     segment("announcement", "Pier Reopens."),
                     segment("announcement", "By Ana Lindqvist."),
@@ -293,6 +295,7 @@ def test_script_json_is_exact(tmp_path: Path):
             },
             {
                 "title": "Why Now",
+                "level": 2,
                 "segments": [
                     segment(
                         "announcement", "Section 1 of 1: Why Now.", "Section one of one: Why Now."

@@ -87,8 +87,9 @@ class Prepared:
 
     @property
     def date(self) -> dt.date | None:
-        """The article's date, read by its locale (the same date speech says)."""
-        return parse_date(self.article.date, self.article.language)
+        """The article's date, read by its locale (the same date speech says); the date it was
+        updated when it gives no other."""
+        return parse_date(self.article.date or self.article.updated, self.article.language)
 
 
 @dataclass(frozen=True)
