@@ -47,8 +47,10 @@ def test_k_weighting_is_bs1770s_at_48khz():
 
 def ffmpeg_loudness(track: np.ndarray) -> float:
     log = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(RATE), "-ac", "1"]
-        + ["-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"],
+        [
+            *("ffmpeg", "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(RATE)),
+            *("-ac", "1", "-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"),
+        ],
         input=track.tobytes(),
         capture_output=True,
         check=True,

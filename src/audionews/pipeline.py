@@ -26,7 +26,7 @@ from pathlib import Path
 from audionews import __version__, data, outputs
 from audionews.article import Article, Paragraph
 from audionews.audio.assemble import assemble
-from audionews.audio.cache import CachedEngine, SegmentCache
+from audionews.audio.cache import CachedEngine, CalibrationCache, SegmentCache
 from audionews.audio.encode import Format, Measurement, encode_parts, k_energies, plan_parts
 from audionews.audio.loudness import block_peaks, normalise
 from audionews.audio.speech import SAMPLE_RATE, AudioSegment
@@ -305,10 +305,10 @@ def limiter_block(fmt: Format) -> int:
 def default_engine(options: BuildOptions) -> SpeechEngine:
     """pyttsx3 over espeak-ng, behind the segment cache unless the options turn it off."""
     require_espeak()
-    engine: SpeechEngine = Pyttsx3Engine(options.jobs)
-    if options.cache:
-        engine = CachedEngine(engine, SegmentCache(options.cache_folder))
-    return engine
+    if not options.cache:
+        return Pyttsx3Engine(options.jobs)
+    cache = SegmentCache(options.cache_folder)
+    return CachedEngine(Pyttsx3Engine(options.jobs, CalibrationCache(cache)), cache)
 
 
 def synthesize(
