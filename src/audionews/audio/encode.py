@@ -542,7 +542,8 @@ def _join(
         per_window * fmt.measure_block
     )
     peak = max(part.peak for part in encoded)
-    return Measurement(round(gated_loudness(squares), 2), round(peak_dbfs(peak), 2))
+    # One decimal, as the tags and ffmpeg's ebur128 give them.
+    return Measurement(round(gated_loudness(squares), 1), round(peak_dbfs(peak), 1))
 
 
 def k_energies(track: np.ndarray | Samples, rate: int, block: int) -> np.ndarray:
