@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from audionews import __version__, console
+from audionews.distributed import COMMANDS
 from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
 from audionews.options import DEFAULT_PROFILE, DEFAULT_SHOW, BuildOptions, Rate
@@ -165,7 +166,7 @@ def _build_options(values: dict[str, Any]) -> BuildOptions:
     return BuildOptions(**given)
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audionews")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def main(debug: bool) -> None:
