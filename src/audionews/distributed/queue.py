@@ -30,15 +30,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,9 +57,10 @@ from audionews.audio.synth import Pyttsx3Engine, SpeechEngine
 from audionews.distributed.broker import CONNECT_TIMEOUT_S, connect, reason, redact
 from audionews.distributed.messages import ArticleTask, MessageError
 from audionews.errors import AudionewsError, BrokerError, OptionError
+from audionews.files import Target
 from audionews.ingest.source import read_bytes
 from audionews.options import BuildOptions
-from audionews.pipeline import Episode, make, prepare
+from audionews.pipeline import Episode, make, prepare, targets_of
 from audionews.tools import require_espeak, require_ffmpeg
 
 TASK = "audionews.build"
@@ -83,6 +86,9 @@ _SETTINGS: dict[str, Any] = {
     "task_acks_on_failure_or_timeout": True,
     "task_track_started": True,  # STARTED with the worker and pool process, for `status`
     "worker_prefetch_multiplier": 1,
+    # A new pool process (after one died) sets itself up while the others build; Celery's
+    # 4 s for that is short on a busy machine, and one not up in time is killed again.
+    "worker_proc_alive_timeout": 30.0,
     "worker_send_task_events": True,  # Flower shows the builds
     # Lost the broker: stop running builds, whose messages will be delivered again anyway.
     "worker_cancel_long_running_tasks_on_connection_loss": True,
@@ -179,6 +185,10 @@ def run_worker(
     require_espeak()
     connect(url)
     configure(url, limits)
+    # Imported here, before the pool forks, so each pool process starts with them (scipy is
+    # slow to import); submit and status never need them.
+    import audionews.audio.loudness  # noqa: F401
+
     worker = app.Worker(
         hostname=name or f"audionews-{os.getpid()}@{socket.gethostname()}",
         pool_cls="prefork",
@@ -230,7 +240,6 @@ def _set_up_process(**_: object) -> None:
     # One core's synthesis per article: the pool processes are the parallel work, as in batch.
     _process = _Process(Pyttsx3Engine(1))
     _process.engine_for(BuildOptions())
-    import audionews.audio.loudness  # noqa: F401  (scipy: slow to import, once per process)
 
 
 worker_process_init.connect(_set_up_process, weak=False)
@@ -256,8 +265,9 @@ def _build(self: Any, message: dict[str, Any]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="audionews-task-") as folder:
             path = Path(folder) / task.file_name
             path.write_bytes(task.data)
+            again = about["attempt"] > 1 or about["redelivered"]
             try:
-                outcome = _make(task, path, process, client)
+                outcome = _make(task, path, process, client, again)
             except AudionewsError as exc:
                 outcome = _failed(str(exc).replace(str(path), task.article))
             except SoftTimeLimitExceeded:
@@ -275,10 +285,21 @@ def _build(self: Any, message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _make(task: ArticleTask, path: Path, process: _Process, client: redis.Redis) -> dict[str, Any]:
+def _make(
+    task: ArticleTask, path: Path, process: _Process, client: redis.Redis, again: bool
+) -> dict[str, Any]:
     options = replace(task.options, jobs=1)
-    if (clash := _title_clash(task, path, client)) is not None:
+    # Read once more before make() reads it: the title names the files, which two articles of
+    # one job must not share, and which an earlier attempt may have left half-written.
+    prepared = prepare(path, options, for_speech=False)
+    folder = Path(task.out_dir)
+    for output in outputs.wanted(options):
+        folder = output.folder(options, folder)
+    targets = targets_of(prepared, folder)
+    if (clash := _title_clash(task, targets["mp3"].path, client)) is not None:
         return _failed(clash)
+    if again:
+        _remove_leftovers(targets.values())
     # As `build`: an up-to-date episode is skipped, but one for a feed is always published.
     skip = not task.force and options.feed is None
     made = make(
@@ -297,27 +318,39 @@ def _make(task: ArticleTask, path: Path, process: _Process, client: redis.Redis)
     }
 
 
-def _title_clash(task: ArticleTask, path: Path, client: redis.Redis) -> str | None:
+def _title_clash(task: ArticleTask, mp3: Path, client: redis.Redis) -> str | None:
     """Two articles of one job with the same title would write the same files: as in
     ``batch``, the second is refused rather than overwriting the first."""
-    prepared = prepare(path, task.options, for_speech=False)
-    folder = Path(task.out_dir)
-    for output in outputs.wanted(task.options):
-        folder = output.folder(task.options, folder)
-    target = folder / f"{prepared.slug}.mp3"
-    name = _TITLE.format(task.job, hashlib.sha256(str(target).encode()).hexdigest()[:16])
-    client.set(name, json.dumps([task.key, task.article]), nx=True, ex=KEEP_S)
-    key, article = json.loads(client.get(name) or json.dumps([task.key, task.article]))
+    name = _TITLE.format(task.job, hashlib.sha256(str(mp3).encode()).hexdigest()[:16])
+    mine = json.dumps([task.key, task.article])
+    client.set(name, mine, nx=True, ex=KEEP_S)
+    key, article = json.loads(client.get(name) or mine)
     if key == task.key:
         return None
-    return f"same title as {article}: both would be {target.name}"
+    return f"same title as {article}: both would be {mp3.name}"
+
+
+def _remove_leftovers(targets: Iterable[Target]) -> None:
+    """The partial files of an earlier attempt of this task, whose process died before it
+    could remove them (files.atomic_files names them .NAME.*.part beside the final name)."""
+    for target in targets:
+        for partial in target.path.parent.glob(f".{glob.escape(target.path.name)}.*.part"):
+            if partial.is_dir():
+                shutil.rmtree(partial, ignore_errors=True)
+            else:
+                partial.unlink(missing_ok=True)
 
 
 def _failed(error: str) -> dict[str, Any]:
     return {"status": "failed", "error": error}
 
 
-build_article = app.task(name=TASK, bind=True, max_retries=WORKER_LOST_RETRIES)(_build)
+build_article = app.task(
+    name=TASK,
+    bind=True,
+    max_retries=WORKER_LOST_RETRIES,
+    default_retry_delay=0,  # a retry after a lost pool process starts at once (Celery: 3 min)
+)(_build)
 
 
 # --- submit and status -----------------------------------------------------------------------
