@@ -20,6 +20,7 @@ from audionews.cli_options import (
     sound_options,
     voice_options,
 )
+from audionews.distributed import COMMANDS
 from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
 from audionews.options import BuildOptions, Rate
@@ -79,7 +80,7 @@ def _build_options(values: dict[str, Any]) -> BuildOptions:
     return BuildOptions(**given)
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audionews")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def main(debug: bool) -> None:

@@ -367,14 +367,19 @@ def episode_tags(prepared: Prepared, measured: Measurement) -> EpisodeTags:
 def build_key(prepared: Prepared) -> str:
     """What decides an episode's content: the article's bytes, the profile and lexicons, the
     options that change the output, and the program's version. Same key, same episode."""
-    options = prepared.options
+    return content_key(_bytes(prepared.source), prepared.options)
+
+
+def content_key(article: bytes, options: BuildOptions) -> str:
+    """``build_key`` from the article's bytes, before anything reads them: the distributed
+    queue names a task by it on a machine that never parses the article."""
     digest = hashlib.sha256()
 
     def add(label: str, content: bytes) -> None:
         digest.update(label.encode() + b"\0" + hashlib.sha256(content).digest())
 
     add("version", __version__.encode())
-    add("article", _bytes(prepared.source))
+    add("article", article)
     add("profile", _bytes(find_profile(options.voices)))
     add("lexicon", data.LEXICON.read_bytes())
     if options.lexicon is not None:
