@@ -134,8 +134,12 @@ def compare(article: Path, runs: int, label: str) -> float:
     print(f"    floor (espeak-ng + ffmpeg)  median {floor:7.2f} s   runs {runs_text(floors)}")
     print(f"    audionews build             median {ours:7.2f} s   runs {runs_text(builds)}")
     print(f"    ratio to the floor: {ratio:.2f}x   ({verdict(label, ratio)})")
-    record(f"({label}) build / floor, {words} words", f"{ratio:.2f}x", f"<= {TARGETS[label]}x",
-           ratio <= TARGETS[label])
+    record(
+        f"({label}) build / floor, {words} words",
+        f"{ratio:.2f}x",
+        f"<= {TARGETS[label]}x",
+        ratio <= TARGETS[label],
+    )
     return ratio
 
 
@@ -252,8 +256,10 @@ def decode(path: Path, rate: int | None = None) -> np.ndarray:
 
 def ebur128(path: Path) -> tuple[float, float]:
     log = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true"]
-        + ["-f", "null", "-"],
+        [
+            *("ffmpeg", "-hide_banner", "-nostats", "-i", str(path)),
+            *("-af", "ebur128=peak=true", "-f", "null", "-"),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -304,8 +310,11 @@ def bench_check(_runs: int = 1) -> None:
         )["chapters"]
         ours = [(c.title, c.start_ms, c.end_ms) for c in episode.chapters]
         theirs = [
-            (c["tags"]["title"], round(float(c["start_time"]) * 1000),
-             round(float(c["end_time"]) * 1000))
+            (
+                c["tags"]["title"],
+                round(float(c["start_time"]) * 1000),
+                round(float(c["end_time"]) * 1000),
+            )
             for c in probed
         ]
         checks.append((f"chapters: ffprobe reads the build's {len(ours)}", ours == theirs))
@@ -320,44 +329,67 @@ def bench_check(_runs: int = 1) -> None:
         # Loudness and true peak by ffmpeg's ebur128 on the file, and the tags against it.
         lufs, peak = ebur128(mp3)
         target = prepared.preset.loudness
-        checks.append((f"loudness {lufs:.1f} LUFS (target {target.lufs:g} +-0.5)",
-                       abs(lufs - target.lufs) <= 0.5))
-        checks.append((f"true peak {peak:.1f} dBTP (<= {target.true_peak:g})",
-                       peak <= target.true_peak))
+        checks.append(
+            (
+                f"loudness {lufs:.1f} LUFS (target {target.lufs:g} +-0.5)",
+                abs(lufs - target.lufs) <= 0.5,
+            )
+        )
+        checks.append(
+            (f"true peak {peak:.1f} dBTP (<= {target.true_peak:g})", peak <= target.true_peak)
+        )
         tagged = episode.measured
-        checks.append((
-            f"tags {tagged.lufs:.2f} LUFS, {tagged.true_peak:.2f} dBTP vs ebur128: "
-            f"{tagged.lufs - lufs:+.2f} LU (<= 0.2), {tagged.true_peak - peak:+.2f} dB (<= 0.3)",
-            abs(tagged.lufs - lufs) <= 0.2 and abs(tagged.true_peak - peak) <= 0.3,
-        ))
+        checks.append(
+            (
+                f"tags {tagged.lufs:.2f} LUFS, {tagged.true_peak:.2f} dBTP vs ebur128: "
+                f"{tagged.lufs - lufs:+.2f} LU (<= 0.2), "
+                f"{tagged.true_peak - peak:+.2f} dB (<= 0.3)",
+                abs(tagged.lufs - lufs) <= 0.2 and abs(tagged.true_peak - peak) <= 0.3,
+            )
+        )
         # The joined file against a one-piece encode of the same samples.
         one_piece = Path(work) / "one-piece.mp3"
-        encode_mp3(context.audio(), context.track.sample_rate, one_piece, rate,
-                   prepared.preset.bitrate_kbps)
+        encode_mp3(
+            context.audio(),
+            context.track.sample_rate,
+            one_piece,
+            rate,
+            prepared.preset.bitrate_kbps,
+        )
         joined, whole = decode(mp3), decode(one_piece)
         same_length = joined.size == whole.size
         n = min(joined.size, whole.size)
         difference = joined[:n] - whole[:n]
         level = 20 * np.log10(np.sqrt(np.mean(difference**2)) / np.sqrt(np.mean(whole[:n] ** 2)))
         seam_max = max(
-            (float(np.abs(joined[max(0, s - rate // 50) : s + rate // 50]).max())
-             for s in (round(seam * rate / context.track.sample_rate)
-                       for seam in context.track.seams)),
+            (
+                float(np.abs(joined[max(0, s - rate // 50) : s + rate // 50]).max())
+                for s in (
+                    round(seam * rate / context.track.sample_rate) for seam in context.track.seams
+                )
+            ),
             default=0.0,
         )
         source = np.concatenate(list(context.audio()))
         coding = decode_noise(whole, source, context.track.sample_rate, rate)
-        checks.append((
-            f"decoded vs one-piece encode: {joined.size} and {whole.size} samples, difference "
-            f"{level:.1f} dB re signal (<= {ONE_PIECE_TOLERANCE_DB:g}; the one-piece encode's own "
-            f"coding noise: {coding:.1f} dB), max |sample| within 20 ms of the "
-            f"{len(context.track.seams)} seams {seam_max:.1e}",
-            same_length and level <= ONE_PIECE_TOLERANCE_DB and seam_max <= 1e-3,
-        ))
+        checks.append(
+            (
+                f"decoded vs one-piece encode: {joined.size} and {whole.size} samples, difference "
+                f"{level:.1f} dB re signal (<= {ONE_PIECE_TOLERANCE_DB:g}; "
+                f"the one-piece encode's own "
+                f"coding noise: {coding:.1f} dB), max |sample| within 20 ms of the "
+                f"{len(context.track.seams)} seams {seam_max:.1e}",
+                same_length and level <= ONE_PIECE_TOLERANCE_DB and seam_max <= 1e-3,
+            )
+        )
     for text, ok in checks:
         print(f"    {'ok    ' if ok else 'FAILED'} {text}")
-    record("(e) no regression (chapters, clips, loudness, peak, one-piece)",
-           f"{sum(ok for _, ok in checks)}/{len(checks)} checks", "all", all(ok for _, ok in checks))
+    record(
+        "(e) no regression (chapters, clips, loudness, peak, one-piece)",
+        f"{sum(ok for _, ok in checks)}/{len(checks)} checks",
+        "all",
+        all(ok for _, ok in checks),
+    )
 
 
 def decode_noise(decoded: np.ndarray, source: np.ndarray, source_rate: int, rate: int) -> float:
@@ -399,11 +431,15 @@ def bench_stages(_runs: int = 1) -> None:
         own = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         after = (own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)
-    print(f"stage breakdown of one build of {article.name} "
-          f"({episode.track_duration_s:.0f} s of audio, {episode.parts} parts)")
+    print(
+        f"stage breakdown of one build of {article.name} "
+        f"({episode.track_duration_s:.0f} s of audio, {episode.parts} parts)"
+    )
     print(f"    {'stage':30s} {'wall s':>7s} {'CPU here':>9s} {'CPU children':>13s} {'cores':>6s}")
-    rows = [("start-up: interpreter, imports", statistics.median(startup), None, None),
-            ("prepare: read, script, voices", prepare_s, None, None)]
+    rows = [
+        ("start-up: interpreter, imports", statistics.median(startup), None, None),
+        ("prepare: read, script, voices", prepare_s, None, None),
+    ]
     rows += [(s.name, s.wall_s, s.cpu_self_s, s.cpu_children_s) for s in episode.stages]
     for name, wall, here, children in rows:
         if here is None or children is None:
@@ -412,8 +448,10 @@ def bench_stages(_runs: int = 1) -> None:
             cores = (here + children) / wall if wall else 0.0
             print(f"    {name:30s} {wall:7.2f} {here:9.2f} {children:13.2f} {cores:6.2f}")
     total_wall = sum(row[1] for row in rows)
-    print(f"    {'total':30s} {total_wall:7.2f} {after[0] - before[0]:9.2f} "
-          f"{after[1] - before[1]:13.2f}   (CPU columns: the build only)")
+    print(
+        f"    {'total':30s} {total_wall:7.2f} {after[0] - before[0]:9.2f} "
+        f"{after[1] - before[1]:13.2f}   (CPU columns: the build only)"
+    )
     print("    side by side (seconds from the start of the build):")
     for span in sorted(episode.spans, key=lambda s: s.start_s):
         print(f"      {span.start_s:6.2f} - {span.end_s:6.2f}  {span.what}")
@@ -473,11 +511,14 @@ CASES = {
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] not in CASES:
         sys.exit(f"bench: unknown case {sys.argv[1]!r} (cases: {', '.join(CASES)})")
-    names = [sys.argv[1]] if len(sys.argv) > 1 else ["seed", "long", "batch", "edit", "check",
-                                                     "stages"]
+    names = (
+        [sys.argv[1]] if len(sys.argv) > 1 else ["seed", "long", "batch", "edit", "check", "stages"]
+    )
     load = os.getloadavg()
-    print(f"audionews bench, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start")
+    print(
+        f"audionews bench, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start"
+    )
     started = time.perf_counter()
     for name in names:
         function, default_runs = CASES[name]
@@ -489,8 +530,10 @@ def main() -> None:
         for figure, ours, target, met in SUMMARY:
             print(f"    {figure:58s} {ours:>14s}  target {target:6s} {'met' if met else 'MISSED'}")
     load = os.getloadavg()
-    print(f"took {time.perf_counter() - started:.0f} s; load average at the end "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"took {time.perf_counter() - started:.0f} s; load average at the end "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

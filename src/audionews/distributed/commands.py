@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from audionews import console
-from audionews.cli import (
-    _build_options,
-    _Exit,
+from audionews.cli import _build_options, _Exit, main
+from audionews.cli_options import (
+    document_options,
     episode_options,
     input_options,
-    main,
     output_options,
     sound_options,
     voice_options,
@@ -130,6 +129,7 @@ def worker(
     is_flag=True,
     help="Wait for every article, with progress; exit status 1 if any failed.",
 )
+@document_options
 @input_options
 @voice_options
 @sound_options
