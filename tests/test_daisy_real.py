@@ -67,10 +67,14 @@ def test_the_build_writes_a_valid_book_whose_clips_are_its_cues(
     chapters = ffprobe(built.mp3, "-show_chapters")["chapters"]
     assert clips[-1].end_ms == round(float(chapters[-1]["end_time"]) * 1000)
 
-    # One NCC heading per chapter: h1 the title, the article's sections below it.
+    # One NCC heading per chapter at the chapter's level as ffprobe reads it from its CHAP
+    # frame: h1 the title, h2 the article's sections, h3 their parts.
     headings = _headings(folder)
     assert [title for _, title in headings] == [c["tags"]["title"] for c in chapters]
-    assert headings[0][0] == 1 and all(level == 2 for level, _ in headings[1:])
+    assert [level for level, _ in headings] == [
+        int(c["tags"]["audionews:level"]) for c in chapters
+    ]
+    assert headings[0][0] == 1 and all(level >= 2 for level, _ in headings[1:])
 
     # The zip holds the same book.
     with zipfile.ZipFile(folder.with_name(folder.name + ".zip")) as archive:

@@ -67,6 +67,9 @@ def every_option_changed() -> BuildOptions:
         cache=False,
         cache_folder=Path("/srv/cache"),
         feed=Path("/srv/shared/feed"),
+        page=True,
+        daisy=True,
+        epub=True,
     )
 
 

@@ -106,7 +106,10 @@ def test_structure_of_the_html_article(episodes):
     (figure,) = blocks_of(doc, BlockKind.FIGURE)
     assert figure.sentences[0].text == "Image: The swing bridge."
     (pull,) = blocks_of(doc, BlockKind.QUOTATION)
-    assert pull.speaker == "Deborah Enwright, chief engineer at the harbour trust"
+    assert pull.speaker == "Deborah Enwright"
+    assert pull.sentences[0].text == (
+        "In the words of Deborah Enwright, chief engineer at the harbour trust:"
+    )
     (bullets,) = blocks_of(doc, BlockKind.LIST)
     assert len(bullets.items) == 3 and not bullets.ordered
     (table,) = blocks_of(doc, BlockKind.TABLE)

@@ -60,9 +60,9 @@ def document_from_build(
             TimedChapter(
                 id=f"c{index + 1}",
                 title=chapter.title,
-                # The document counts the opening as level 1 and the article's top sections as
-                # 2; the Script and Timeline count sections from 1.
-                level=1 if index == 0 else mark.level + 1,
+                # The opening is level 1, the article's sections 2 and their parts 3, as the
+                # Script and the Timeline count them.
+                level=1 if index == 0 else max(2, mark.level),
                 start_ms=mark.start_ms,
                 end_ms=mark.end_ms,
                 blocks=_blocks([s for s, _ in heard], sentences, blocks),

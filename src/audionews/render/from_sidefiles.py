@@ -224,7 +224,14 @@ def _blocks(
             continue
         pull = phrases.pull_quote.fullmatch(text) if cue.speaker is None else None
         following = cues[index + 1] if index + 1 < len(cues) else None
-        if pull and following is not None and following.speaker == pull.group("who").strip():
+        # The introduction names the speaker as the article describes them ("Mayor Ines
+        # Okafor", "Ines Okafor, the mayor"); the cues carry the name alone.
+        if (
+            pull
+            and following is not None
+            and following.speaker
+            and following.speaker in pull.group("who")
+        ):
             flush()
             sentences = [numbering.sentence(cue, "narration")]
             index += 1
@@ -412,7 +419,8 @@ def document_from_episode(mp3: Path) -> EpisodeDocument:
             TimedChapter(
                 id=f"c{number + 1}",
                 title=mark.title,
-                level=1 if number == 0 else 2,
+                # The level each CHAP carries (audionews:level); 2 for another tool's.
+                level=1 if number == 0 else max(2, mark.level),
                 start_ms=mark.start_ms,
                 end_ms=mark.end_ms,
                 blocks=tuple(blocks),
