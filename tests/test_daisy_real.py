@@ -71,9 +71,7 @@ def test_the_build_writes_a_valid_book_whose_clips_are_its_cues(
     # frame: h1 the title, h2 the article's sections, h3 their parts.
     headings = _headings(folder)
     assert [title for _, title in headings] == [c["tags"]["title"] for c in chapters]
-    assert [level for level, _ in headings] == [
-        int(c["tags"]["audionews:level"]) for c in chapters
-    ]
+    assert [level for level, _ in headings] == [int(c["tags"]["audionews:level"]) for c in chapters]
     assert headings[0][0] == 1 and all(level >= 2 for level, _ in headings[1:])
 
     # The zip holds the same book.
