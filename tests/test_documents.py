@@ -78,7 +78,8 @@ ARTICLE = Article(
 
 def _timeline(silent: str) -> Timeline:
     """Every segment 500 ms of speech after 250 ms of pause; ``silent`` is heard as nothing;
-    the second chapter is a sub-chapter (level 2 in the Timeline's count)."""
+    the second chapter is a part of a section (level 3: the Script and the Timeline count
+    the opening as 1, sections as 2 and their parts as 3, as the document does)."""
     script = make_script(ARTICLE)
     times, clock = [], 0
     starts: dict[int, int] = {}
@@ -88,7 +89,7 @@ def _timeline(silent: str) -> Timeline:
             length = 0 if segment.text == silent else 500
             times.append(SegmentTime(number, index, clock, clock + length))
             clock += length + 250
-    chapters = (Chapter("Storm", 0, starts[1]), Chapter("A section", starts[1], clock, level=2))
+    chapters = (Chapter("Storm", 0, starts[1]), Chapter("A section", starts[1], clock, level=3))
     return Timeline(tuple(times), chapters, clock)
 
 
@@ -105,7 +106,7 @@ def test_the_document_groups_segments_back_into_the_articles_blocks():
     assert (doc.title, doc.language, doc.audio, doc.show) == ("Storm", "en-GB", "storm.mp3", "Desk")
     assert [(c.id, c.title, c.level) for c in doc.chapters] == [
         ("c1", "Storm", 1),
-        ("c2", "A section", 3),  # the document counts the opening as level 1
+        ("c2", "A section", 3),
     ]
 
     def shape(chapter):
