@@ -33,9 +33,20 @@ LAVFI = ("ffmpeg", "-v", "error", "-f", "lavfi", "-i")
 MP3_64K = ("-ar", "44100", "-ac", "1", "-b:a", "64k", "-id3v2_version", "0")
 
 
+_OWN_CACHE: list[str] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Builds in tests use a segment cache of their own, never the user's."""
-    os.environ.setdefault("AUDIONEWS_CACHE", tempfile.mkdtemp(prefix="audionews-test-cache-"))
+    if "AUDIONEWS_CACHE" not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="audionews-test-cache-"))
+        os.environ["AUDIONEWS_CACHE"] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's own cache goes with it (one run left one behind in /tmp each time)."""
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
