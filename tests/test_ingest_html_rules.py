@@ -322,6 +322,19 @@ def test_gallery_caption_given_whole_and_cut_short_is_read_once_without_its_butt
     assert [p.block for p in kept] == [Figure(whole)]
 
 
+def test_caption_that_starts_with_the_whole_alt_text_is_read_once_in_full(tmp_path: Path):
+    top = (
+        "<figure><img src='/img/hall.jpg' alt='Volunteers fold paper lanterns in the church"
+        " hall'><figcaption>Volunteers fold paper lanterns in the church hall on the Thursday"
+        " before the walk.</figcaption></figure>"
+    )
+    article = read_article(page(tmp_path, top=top))
+    figures = [b for b in article.blocks if isinstance(b, Figure)]
+    assert figures == [
+        Figure("Volunteers fold paper lanterns in the church hall on the Thursday before the walk.")
+    ]
+
+
 def test_alt_text_made_from_a_file_name_or_naming_page_furniture_is_not_read():
     text = said(read_article(PAGES / "captions.html"))
     assert "Paper_Whale" not in text and "Lantern Walk 2019" not in text

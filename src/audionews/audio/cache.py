@@ -16,8 +16,10 @@ sentence, only that sentence is synthesised again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import struct
 import tempfile
 from collections.abc import Sequence
 from dataclasses import astuple
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from audionews.audio.speech import AudioSegment, speech
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
+from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError
 from audionews.tools import run_espeak
 
@@ -52,6 +55,7 @@ def engine_version(engine: SpeechEngine) -> str:
     return f"{name}/pyttsx3-{pyttsx3_version}/{_espeak_version()}"
 
 
+@functools.cache
 def _espeak_version() -> str:
     try:
         listed = run_espeak(["--version"], timeout=10).stdout.decode("utf-8", "replace")
@@ -158,3 +162,29 @@ class CachedEngine:
         elif progress:
             progress(len(utterances), len(utterances))
         return [audio for audio in found if audio is not None]
+
+
+class CalibrationCache:
+    """How long the calibration sentence lasts in each voice (synth.reference_seconds), kept
+    in the segment cache per voice settings and engine version: measured with the espeak-ng
+    program once, not at the start of every build."""
+
+    def __init__(self, cache: SegmentCache, engine: str = "pyttsx3-espeak-ng") -> None:
+        self.cache = cache
+        self.engine = engine
+
+    def _key(self, voice: Voice) -> str:
+        material = "\x1f".join(
+            ["calibration", f"{self.engine}/{_espeak_version()}", *map(str, astuple(voice))]
+        )
+        return "calibration-" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def get(self, voice: Voice) -> float | None:
+        data = self.cache.get(self._key(voice))
+        if data is None or len(data) != 8:
+            return None
+        (seconds,) = struct.unpack("<d", data)
+        return float(seconds) if seconds > 0 else None
+
+    def put(self, voice: Voice, seconds: float) -> None:
+        self.cache.put(self._key(voice), struct.pack("<d", seconds))

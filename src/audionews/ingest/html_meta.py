@@ -565,3 +565,18 @@ def _under_image(image: Any) -> Any | None:
         if sum(len("".join(e.text_content().split())) for e in inner) < len(text):
             return None
     return following
+
+
+def captions_by_image(page: Any) -> dict[str, str]:
+    """Each figure's caption by its image's address, for figures of one image with a
+    figcaption: the extractor keeps the image but drops the caption, which is read with it."""
+    found: dict[str, str] = {}
+    for figure in page.iter("figure"):
+        images = figure.xpath(".//img[@src]")
+        captions = figure.xpath(".//figcaption")
+        if len(images) != 1 or not captions:
+            continue
+        text = " ".join(captions[0].text_content().split())
+        if text:
+            found[images[0].get("src")] = text
+    return found

@@ -247,10 +247,13 @@ def _caption(text: str) -> str:
     text = _LABEL.sub("", " ".join(html.unescape(text).split())).strip()
     words = text.split()
     if len(words) >= 2 * CAPTION_OPENING_WORDS:
-        # A gallery gives a caption whole, then cut short ("…"): said once.
+        # Told twice, said once, in the longer telling: a gallery gives a caption whole, then
+        # cut short ("…"); alt text followed by a caption that starts with it is cut short
+        # first.
         opening = " ".join(words[:CAPTION_OPENING_WORDS])
         if (again := text.find(opening, len(opening))) > 0:
-            text = text[:again].rstrip()
+            first, second = text[:again].rstrip(), text[again:]
+            text = first if len(first) >= len(second) else second
     text = _TOGGLE.sub("", _without_credit(text)).strip()
     if (credit := _CAPTION_CREDIT.search(text)) and credit.start() > 0:
         text = text[: credit.start()].rstrip(" ,;-–—|")

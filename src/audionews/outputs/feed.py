@@ -4,6 +4,7 @@
                             category, explicit flag, cover image, base URL
     DIR/cover.jpg           the show's cover (made plain if none is given)
     DIR/episodes/S.mp3      each episode with its side files (S.chapters.json, S.vtt, S.srt)
+                            and its page (S.html), which the item's <link> points to
     DIR/feed.xml            RSS 2.0 with the itunes and podcast namespaces
 
 feed.xml is never edited, only regenerated from the show configuration and the episodes' own
@@ -16,6 +17,7 @@ once both land and a reader never sees half a feed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import fcntl
@@ -50,6 +52,9 @@ SIDE_FILES = {
     ".vtt": "text/vtt",
     ".srt": "application/x-subrip",
 }
+# The episode page and the document it is made from (outputs/documents.py) travel with it.
+PAGE = ".html"
+COMPANIONS = (PAGE, ".document.json")
 CONFIG = "show.toml"
 EPISODES = "episodes"
 
@@ -75,6 +80,11 @@ class FeedEpisode:
     duration_s: int
     author: str | None
     side_files: dict[str, Path]
+    companions: tuple[Path, ...] = ()
+
+    @property
+    def page(self) -> Path | None:
+        return next((path for path in self.companions if path.name.endswith(PAGE)), None)
 
 
 @contextmanager
@@ -161,6 +171,9 @@ def _read_episode(mp3: Path) -> FeedEpisode:
         for suffix, mime in SIDE_FILES.items()
         if Path(f"{stem}{suffix}").is_file()
     }
+    companions = tuple(
+        Path(f"{stem}{suffix}") for suffix in COMPANIONS if Path(f"{stem}{suffix}").is_file()
+    )
     return FeedEpisode(
         guid=guid,
         title=tags.title,
@@ -171,6 +184,7 @@ def _read_episode(mp3: Path) -> FeedEpisode:
         duration_s=round(duration),
         author=tags.artist,
         side_files=side,
+        companions=companions,
     )
 
 
@@ -191,12 +205,14 @@ def add_episode(folder: Path, mp3: Path) -> FeedEpisode:
         for existing in (_read_episode(p) for p in sorted(target_dir.glob("*.mp3"))):
             if existing.guid == incoming.guid and existing.mp3.resolve() != mp3.resolve():
                 _remove_files(existing)
-        sources = [mp3, *incoming.side_files.values()]
+        sources = [mp3, *incoming.side_files.values(), *incoming.companions]
         for source in sources:
             destination = target_dir / source.name
             if source.resolve() != destination.resolve():
                 with atomic_files({"file": destination}) as partial:
                     shutil.copyfile(source, partial["file"])
+        if incoming.page is None:
+            _make_page(target_dir / mp3.name)
         _write_feed(folder)
     return _read_episode(target_dir / mp3.name)
 
@@ -214,8 +230,17 @@ def remove_episode(folder: Path, guid: str) -> FeedEpisode:
 
 def _remove_files(episode: FeedEpisode) -> None:
     episode.mp3.unlink(missing_ok=True)
-    for path in episode.side_files.values():
+    for path in [*episode.side_files.values(), *episode.companions]:
         path.unlink(missing_ok=True)
+
+
+def _make_page(mp3: Path) -> None:
+    """Every feed episode gets its page: one built before pages existed has it made now."""
+    from audionews.outputs.documents import write_page
+
+    # An MP3 without a transcript (not made by audionews) is listed without a page.
+    with contextlib.suppress(EpisodeError):
+        write_page(mp3)
 
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -288,6 +313,8 @@ def _write_feed(folder: Path) -> Path:
         entry.description(_xml_text(episode.description))
         entry.pubDate(email.utils.format_datetime(episode.published))
         entry.enclosure(show.url(relative), str(episode.length), "audio/mpeg")
+        if episode.page is not None:
+            entry.link(href=show.url(f"{EPISODES}/{episode.page.name}"))
         entry.podcast.itunes_duration(episode.duration_s)
         if episode.author:
             entry.podcast.itunes_author(_xml_text(episode.author))
