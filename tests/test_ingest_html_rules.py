@@ -435,6 +435,15 @@ def test_short_paragraph_ending_with_a_call_to_act_is_not_read(tmp_path: Path):
     assert "Owners of the smaller boats will be able to use the beach ramp" in text
 
 
+def test_article_sentence_about_subscribers_is_read(tmp_path: Path):
+    bottom = (
+        "<p>The ferry company said it had fixed the fault and continued to sign up new"
+        " subscribers to its season ticket throughout the week.</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "continued to sign up new subscribers to its season ticket" in text
+
+
 def test_call_to_act_inside_a_long_paragraph_or_before_its_end_keeps_the_paragraph(
     tmp_path: Path,
 ):

@@ -93,6 +93,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9@])")
 PROMO_PARAGRAPH_WORDS = 50
 _PROMO_WORDS = re.compile(r"\bnewsletters?\b|\binbox\b|\bsubscri|\bsign up\b", re.I)
 PROMO_MAX_WORDS = 25
+_TO_THE_READER = re.compile(r"\b(?:you|your|our|us)\b", re.I)
 _STAMP = re.compile(r"^(?:updated|published|posted|last updated|first published)\b", re.I)
 # How long the page takes to read: "5 min read", "Reading time: 3 minutes", "Lesezeit: 4 Min."
 _READING_TIME = re.compile(
@@ -275,7 +276,10 @@ def _is_promo(text: str) -> bool:
         return _ends_with_a_call(text)
     if _PROMO.match(text) or _READING_TIME.match(text) or (_STAMP.match(text) and words <= 8):
         return True
-    return len(_PROMO_WORDS.findall(text)) >= 2 or _ends_with_a_call(text)
+    # "Sign up for our newsletter …" speaks to the reader; "the company continued to sign up
+    # subscribers" is a sentence of the article.
+    promotes = len(_PROMO_WORDS.findall(text)) >= 2 and bool(_TO_THE_READER.search(text))
+    return promotes or _ends_with_a_call(text)
 
 
 def _ends_with_a_call(text: str) -> bool:
