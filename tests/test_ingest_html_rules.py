@@ -381,6 +381,20 @@ def test_read_more_heading_inside_the_article_does_not_cut_off_the_rest():
     ]
 
 
+def test_section_after_a_teaser_heading_naming_its_story_is_read(tmp_path: Path):
+    bottom = (
+        "<h3>Related post: <a href='/ferry'>Ferry timetable cut</a></h3>"
+        "<h2>What the work needs</h2><p>Does the slipway need a crane? No, a digger.</p>"
+        "<p>The contractor will bring one digger and a concrete mixer, and will store them"
+        " behind the lifeboat station while the work goes on, the board said on Monday.</p>"
+    )
+    article = read_article(page(tmp_path, bottom=bottom))
+    text = said(article)
+    assert "Ferry timetable" not in text
+    assert Heading("What the work needs", 2) in article.blocks
+    assert "Does the slipway need a crane?" in text and "No, a digger." in text
+
+
 def test_inline_read_more_teaser_is_not_read():
     text = said(read_article(PAGES / "teasers.html"))
     assert "Mobile library to visit fewer villages" not in text

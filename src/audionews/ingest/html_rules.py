@@ -358,6 +358,10 @@ def _lead_in(piece: Piece) -> str | None:
             # "More than two decades ago, …": a sentence, not a lead-in. A link is a teaser
             # however long its headline ("Also on example.com: <another story's headline>").
             return None
+        if pattern is _RELATED and rest and ":" in text[: match.end() + 12]:
+            # "Related post: Other story" names its one story: a teaser, not the start of
+            # a run of them (the heading after it is the article's).
+            return "inline"
         if not rest or (
             pattern is _RELATED and isinstance(block, Heading) and len(text.split()) <= 6
         ):
