@@ -274,6 +274,11 @@ def test_caption_outside_a_figure_is_read_as_a_caption_without_its_credit():
         ),
         ("Boats at the quay. (AP Photo/Jane Roe, File)", "Boats at the quay."),
         ("The first map of the bay. (Harbour/Survey)", "The first map of the bay."),
+        ("Boats at the quay. (Jane Roe / Harbour Notes)", "Boats at the quay."),
+        (
+            "Boats at the quay (Jane Roe / Harbour Notes)",
+            "Boats at the quay (Jane Roe / Harbour Notes)",
+        ),
         ("Tea (and/or coffee) at the kiosk", "Tea (and/or coffee) at the kiosk"),
         ("(Harbour/Survey/Trust)", None),
     ],
@@ -333,6 +338,20 @@ def test_caption_that_starts_with_the_whole_alt_text_is_read_once_in_full(tmp_pa
     assert figures == [
         Figure("Volunteers fold paper lanterns in the church hall on the Thursday before the walk.")
     ]
+
+
+def test_credit_marked_in_a_figcaption_is_not_read(tmp_path: Path):
+    top = (
+        "<figure><img src='/img/quay.jpg' alt='The old quay'><figcaption><span>Boats moored"
+        " along the old quay on Friday.</span> <span class='credit'><span>Credit</span> Jane"
+        " Roe/Harbour Photos</span></figcaption></figure>"
+        "<figure><img src='/img/map.jpg' alt='A map'><figcaption><div class='attribution'>"
+        "Sam Poe for Harbour Notes</div></figcaption></figure>"
+    )
+    text = said(read_article(page(tmp_path, top=top)))
+    assert "Boats moored along the old quay on Friday." in text
+    for credit in ("Jane Roe", "Harbour Photos", "Sam Poe"):
+        assert credit not in text, credit
 
 
 def test_alt_text_made_from_a_file_name_or_naming_page_furniture_is_not_read():

@@ -576,7 +576,32 @@ def captions_by_image(page: Any) -> dict[str, str]:
         captions = figure.xpath(".//figcaption")
         if len(images) != 1 or not captions:
             continue
-        text = " ".join(captions[0].text_content().split())
+        text = " ".join(_without_credits(captions[0]).split())
         if text:
             found[images[0].get("src")] = text
     return found
+
+
+_CREDIT_CLASS = re.compile(r"credit|attribution|copyright|byline", re.I)
+
+
+def _without_credits(caption: Any) -> str:
+    """A caption's text without the parts the page marks as the picture's credit (a class
+    "credit" or "attribution", itemprop copyrightHolder): "Credit Jane Roe/Harbour Photos"."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        if isinstance(element.tag, str) and (
+            _CREDIT_CLASS.search(element.get("class") or "")
+            or element.get("itemprop") in ("copyrightHolder", "creator", "author")
+        ):
+            return  # its tail is the caption's again
+        if isinstance(element.tag, str) and element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(caption)
+    return " ".join(parts)

@@ -113,13 +113,15 @@ _TRAILING_CREDIT = re.compile(
     r"(?<=[.!?”\"])\s+(?:source|photo|picture|image|credit)s?\s*:\s*[^.!?]{1,40}$", re.I
 )
 # A credit in brackets at the end of a caption: "(AP Photo/Jane Roe)", "[File: Reuters]",
-# "(Getty Images)", "[Harbour Trust via Nasa]", and after a full stop "(NASA/JPL)". Only a
+# "(Getty Images)", "[Harbour Trust via Nasa]", and after a full stop "(NASA/JPL)" or "(Jane
+# Roe / Harbour Notes)". Only a
 # short bracket that names a picture's source, or is set like one (a slash between names).
 _PAREN_CREDIT = re.compile(
     r"\s*[(\[](?=[^()\[\]]{2,80}[)\]]\s*$)"
     r"(?:[^()\[\]]*\b(?:photo|photograph|image|picture|credit|courtesy|getty|reuters|afp|ap|"
     r"shutterstock|file|via)\b[^()\[\]]*"
-    r"|(?:(?<=[.!?”\"]\s\()|(?<=^\())[^()\s]+/[^()\s][^()]*)[)\]]\s*$",
+    r"|(?:(?<=[.!?”\"]\s\()|(?<=^\())(?:[^()\s]+/[^()\s][^()]*|(?-i:[A-Z])[^()/]*\s/\s(?-i:[A-Z])[^()]*))"
+    r"[)\]]\s*$",
     re.I,
 )
 _CAPTION_CREDIT = re.compile(
