@@ -274,11 +274,6 @@ def test_caption_outside_a_figure_is_read_as_a_caption_without_its_credit():
         ),
         ("Boats at the quay. (AP Photo/Jane Roe, File)", "Boats at the quay."),
         ("The first map of the bay. (Harbour/Survey)", "The first map of the bay."),
-        ("Boats at the quay. (Jane Roe / Harbour Notes)", "Boats at the quay."),
-        (
-            "Boats at the quay (Jane Roe / Harbour Notes)",
-            "Boats at the quay (Jane Roe / Harbour Notes)",
-        ),
         ("Tea (and/or coffee) at the kiosk", "Tea (and/or coffee) at the kiosk"),
         ("(Harbour/Survey/Trust)", None),
     ],

@@ -113,14 +113,13 @@ _TRAILING_CREDIT = re.compile(
     r"(?<=[.!?”\"])\s+(?:source|photo|picture|image|credit)s?\s*:\s*[^.!?]{1,40}$", re.I
 )
 # A credit in brackets at the end of a caption: "(AP Photo/Jane Roe)", "[File: Reuters]",
-# "(Getty Images)", "[Harbour Trust via Nasa]", and after a full stop "(NASA/JPL)" or "(Jane
-# Roe / Harbour Notes)". Only a
+# "(Getty Images)", "[Harbour Trust via Nasa]", and after a full stop "(NASA/JPL)". Only a
 # short bracket that names a picture's source, or is set like one (a slash between names).
 _PAREN_CREDIT = re.compile(
     r"\s*[(\[](?=[^()\[\]]{2,80}[)\]]\s*$)"
     r"(?:[^()\[\]]*\b(?:photo|photograph|image|picture|credit|courtesy|getty|reuters|afp|ap|"
     r"shutterstock|file|via)\b[^()\[\]]*"
-    r"|(?:(?<=[.!?”\"]\s\()|(?<=^\())(?:[^()\s]+/[^()\s][^()]*|(?-i:[A-Z])[^()/]*\s/\s(?-i:[A-Z])[^()]*))"
+    r"|(?:(?<=[.!?”\"]\s\()|(?<=^\())[^()\s]+/[^()\s][^()]*)"
     r"[)\]]\s*$",
     re.I,
 )
@@ -360,7 +359,8 @@ def _lead_in(piece: Piece) -> str | None:
             # "More than two decades ago, …": a sentence, not a lead-in. A link is a teaser
             # however long its headline ("Also on example.com: <another story's headline>").
             return None
-        if pattern is _RELATED and rest and ":" in text[: match.end() + 12]:
+        label, colon, story = text.partition(":")
+        if pattern is _RELATED and colon and story.strip() and len(label) <= match.end() + 12:
             # "Related post: Other story" names its one story: a teaser, not the start of
             # a run of them (the heading after it is the article's).
             return "inline"
