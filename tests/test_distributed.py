@@ -515,6 +515,7 @@ def test_whole_worker_killed_the_other_finishes_into_a_feed(tmp_path: Path, work
         outcomes = queue.wait(server.url, submitted.job, timeout_s=300)
         finished = time.monotonic()
     finally:
+        a.stop()  # killed already, unless the test failed before: then it must not outlive it
         b.stop()
         server.stop()
 
