@@ -7,6 +7,7 @@ from pathlib import Path
 
 from audionews.errors import OptionError
 from audionews.ingest import ArticleFormat
+from audionews.ingest.source import DEFAULT_MAX_ARTICLE_BYTES
 from audionews.presets import DEFAULT_PRESET
 from audionews.text.script import QuoteStyle
 
@@ -56,6 +57,7 @@ class BuildOptions:
     clips: also write every chapter as a clip (S.clips/).
     cache, cache_folder: the segment cache, and where it lives (None: the user's cache).
     feed: a feed folder to build into and publish in; None for none.
+    max_article_bytes: an article file larger than this is refused before it is read.
     """
 
     voices: str = DEFAULT_PROFILE
@@ -73,7 +75,8 @@ class BuildOptions:
     cache: bool = True
     cache_folder: Path | None = None
     feed: Path | None = None
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
 
 
 # Options that change where or how fast an episode is made, never what it contains.
-NOT_CONTENT = frozenset({"jobs", "cache", "cache_folder", "lexicon", "feed"})
+NOT_CONTENT = frozenset({"jobs", "cache", "cache_folder", "lexicon", "feed", "max_article_bytes"})
