@@ -1,23 +1,29 @@
-"""Speed and memory of audionews against the floor, measured side by side in one run.
+"""Speed, memory and sound of audionews against the floor, every figure in one run.
 
-    scripts/bench                 everything below, (a) to (d)
+    scripts/bench                 everything below, (a) to (e), then the stage breakdown
     scripts/bench seed [RUNS]     (a) the seed article (or our example without ../shared)
     scripts/bench long [RUNS]     (b) a 10,000-word article made from our examples, + memory
     scripts/bench batch [RUNS]    (c) 20 articles with --jobs 1 and --jobs 2
     scripts/bench edit [RUNS]     (d) a rebuild after a one-sentence edit against a cold build
+    scripts/bench check           (e) the output against its contract and a one-piece encode
+    scripts/bench stages          where one build's time goes, per stage and per core
     scripts/bench clips [RUNS]    clip --all on an episode of 20 minutes or more
 
 The floor (DESIGN.md) is what doing no structuring at all costs:
     espeak-ng -f article.txt -w a.wav
     ffmpeg -i a.wav -ar 44100 -ac 1 -codec:a libmp3lame -b:a 96k a.mp3
 Builds run with --force and --no-cache unless a case is about the cache, alternating with the
-floor run so that noise on this shared machine hits both alike. Medians are printed.
+floor run so that noise on this shared machine hits both alike. Medians are printed. Builds
+run with Python's bytecode cache on (as an installed package has it), whatever the caller's
+PYTHONDONTWRITEBYTECODE says; the first, untimed build writes it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,12 +31,28 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_efd6572f11c91c59.txt"
 EXAMPLES = ROOT / "examples"
 EXAMPLE = EXAMPLES / "harbour-flood-barrier.txt"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
 AUDIONEWS = str(ROOT / ".venv" / "bin" / "audionews")
 PCM_BYTES_PER_SECOND = 22050 * 2
+TARGETS = {"a": 0.7, "b": 0.8, "b memory": 1.5, "c": 1.8, "d": 0.2}
+# Decoded joined episode against a one-piece encode of the same samples: the same length, no
+# lag, and a difference at least this far below the signal (MP3 coding noise itself is
+# about 20 dB below it at 96 kbps: seen here), with digital silence at every seam.
+ONE_PIECE_TOLERANCE_DB = -30.0
+
+SUMMARY: list[tuple[str, str, str, bool]] = []
+
+
+def build_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -46,21 +68,8 @@ def floor_command(article: Path, work: str) -> list[list[str]]:
     return [
         ["espeak-ng", "-f", str(article), "-w", wav],
         [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            wav,
-            "-ar",
-            "44100",
-            "-ac",
-            "1",
-            "-codec:a",
-            "libmp3lame",
-            "-b:a",
-            "96k",
-            mp3,
+            *("ffmpeg", "-v", "error", "-y", "-i", wav, "-ar", "44100", "-ac", "1"),
+            *("-codec:a", "libmp3lame", "-b:a", "96k", mp3),
         ],
     ]
 
@@ -78,6 +87,16 @@ def audio_seconds(path: Path) -> float:
 
 def runs_text(times: list[float]) -> str:
     return ", ".join(f"{t:.2f}" for t in times)
+
+
+def verdict(key: str, value: float, *, at_least: bool = False) -> str:
+    target = TARGETS[key]
+    met = value >= target if at_least else value <= target
+    return f"target {'>=' if at_least else '<='} {target:.2f}x: {'met' if met else 'MISSED'}"
+
+
+def record(figure: str, ours: str, target: str, met: bool) -> None:
+    SUMMARY.append((figure, ours, target, met))
 
 
 def body_lines(path: Path) -> list[str]:
@@ -99,8 +118,8 @@ def long_article(path: Path, words: int) -> Path:
     return path
 
 
-def compare(article: Path, runs: int, label: str) -> tuple[float, float]:
-    env = dict(os.environ)
+def compare(article: Path, runs: int, label: str) -> float:
+    env = build_env()
     with tempfile.TemporaryDirectory() as work:
         build = [AUDIONEWS, "build", str(article), "-o", f"{work}/out", "--force", "--no-cache"]
         timed(build, env)  # once to warm the page cache and bytecode, for both alike
@@ -110,15 +129,22 @@ def compare(article: Path, runs: int, label: str) -> tuple[float, float]:
             builds.append(timed(build, env))
     floor, ours = statistics.median(floors), statistics.median(builds)
     words = len(article.read_text().split())
+    ratio = ours / floor
     print(f"({label}) {article.name}: {words} words, {runs} runs each")
     print(f"    floor (espeak-ng + ffmpeg)  median {floor:7.2f} s   runs {runs_text(floors)}")
     print(f"    audionews build             median {ours:7.2f} s   runs {runs_text(builds)}")
-    print(f"    ratio to the floor: {ours / floor:.2f}x")
-    return floor, ours
+    print(f"    ratio to the floor: {ratio:.2f}x   ({verdict(label, ratio)})")
+    record(
+        f"({label}) build / floor, {words} words",
+        f"{ratio:.2f}x",
+        f"<= {TARGETS[label]}x",
+        ratio <= TARGETS[label],
+    )
+    return ratio
 
 
 def peak_memory(article: Path) -> None:
-    """Peak resident memory of a build (any of its processes) against the size of its audio."""
+    """Peak resident memory of a build (its largest process) against the size of its audio."""
     with tempfile.TemporaryDirectory() as work:
         probe = (
             "import resource, subprocess, sys; "
@@ -128,29 +154,25 @@ def peak_memory(article: Path) -> None:
         )
         out = subprocess.run(
             [
-                sys.executable,
-                "-c",
-                probe,
-                AUDIONEWS,
-                "build",
-                str(article),
-                "-o",
-                f"{work}/out",
-                "--force",
-                "--no-cache",
+                *(sys.executable, "-c", probe, AUDIONEWS, "build", str(article)),
+                *("-o", f"{work}/out", "--force", "--no-cache"),
             ],
             capture_output=True,
             text=True,
             check=True,
+            env=build_env(),
         ).stdout
         peak = int(out.strip()) * 1024
         mp3 = next(Path(f"{work}/out").glob("*.mp3"))
         duration = audio_seconds(mp3)
     pcm = duration * PCM_BYTES_PER_SECOND
+    ratio = peak / pcm
     print(
         f"    audio {duration / 60:.1f} min = {pcm / 2**20:.0f} MiB as 22.05 kHz 16-bit PCM; "
-        f"peak memory {peak / 2**20:.0f} MiB = {peak / pcm:.2f}x the audio"
+        f"peak memory {peak / 2**20:.0f} MiB = {ratio:.2f}x the audio "
+        f"({verdict('b memory', ratio)})"
     )
+    record("(b) peak memory / 22.05 kHz PCM", f"{ratio:.2f}x", "<= 1.5x", ratio <= 1.5)
 
 
 def bench_seed(runs: int) -> None:
@@ -178,40 +200,34 @@ def batch_articles(folder: Path, count: int) -> list[Path]:
 
 
 def bench_batch(runs: int) -> None:
+    env = build_env()
     with tempfile.TemporaryDirectory() as work:
         articles = batch_articles(Path(work), 20)
         results: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(runs):
             for jobs in (1, 2):
-                results[jobs].append(
-                    timed(
-                        [
-                            AUDIONEWS,
-                            "batch",
-                            *map(str, articles),
-                            "-o",
-                            f"{work}/out{jobs}",
-                            "--jobs",
-                            str(jobs),
-                            "--force",
-                            "--no-cache",
-                        ]
-                    )
-                )
+                command = [
+                    *(AUDIONEWS, "batch", *map(str, articles), "-o", f"{work}/out{jobs}"),
+                    *("--jobs", str(jobs), "--force", "--no-cache"),
+                ]
+                results[jobs].append(timed(command, env))
     one, two = statistics.median(results[1]), statistics.median(results[2])
+    speedup = one / two
     print(f"(c) batch of 20 articles, {runs} runs each")
     print(f"    --jobs 1   median {one:7.2f} s   runs {runs_text(results[1])}")
     print(f"    --jobs 2   median {two:7.2f} s   runs {runs_text(results[2])}")
-    print(f"    speed-up with 2 jobs: {one / two:.2f}x")
+    print(f"    speed-up with 2 jobs: {speedup:.2f}x   ({verdict('c', speedup, at_least=True)})")
+    record("(c) batch --jobs 1 / --jobs 2", f"{speedup:.2f}x", ">= 1.8x", speedup >= 1.8)
 
 
 def bench_edit(runs: int) -> None:
+    env = build_env()
     with tempfile.TemporaryDirectory() as work:
         article = Path(work) / "harbour.txt"
         original = EXAMPLE.read_text()
         colds, edits = [], []
         for run in range(runs):
-            env = {**os.environ, "AUDIONEWS_CACHE": f"{work}/cache{run}"}
+            env["AUDIONEWS_CACHE"] = f"{work}/cache{run}"
             article.write_text(original)
             colds.append(
                 timed([AUDIONEWS, "build", str(article), "-o", f"{work}/out", "--force"], env)
@@ -220,10 +236,225 @@ def bench_edit(runs: int) -> None:
             article.write_text(edited)
             edits.append(timed([AUDIONEWS, "build", str(article), "-o", f"{work}/out"], env))
     cold, edit = statistics.median(colds), statistics.median(edits)
+    ratio = edit / cold
     print(f"(d) rebuild after a one-sentence edit ({EXAMPLE.name}), {runs} runs each")
     print(f"    cold build (empty cache)   median {cold:6.2f} s   runs {runs_text(colds)}")
     print(f"    rebuild after the edit     median {edit:6.2f} s   runs {runs_text(edits)}")
-    print(f"    ratio to the cold build: {edit / cold:.2f}x")
+    print(f"    ratio to the cold build: {ratio:.2f}x   ({verdict('d', ratio)})")
+    record("(d) edit rebuild / cold build", f"{ratio:.2f}x", "<= 0.2x", ratio <= 0.2)
+
+
+# --- (e): the output, checked by independent readers ------------------------------------------
+
+
+def decode(path: Path, rate: int | None = None) -> np.ndarray:
+    command = ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1"]
+    command += ["-ar", str(rate)] if rate else []
+    raw = subprocess.run([*command, "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<f4")
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    log = subprocess.run(
+        [
+            *("ffmpeg", "-hide_banner", "-nostats", "-i", str(path)),
+            *("-af", "ebur128=peak=true", "-f", "null", "-"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = log[log.rfind("Summary:") :]
+    lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    return lufs, peak
+
+
+def bench_check(_runs: int = 1) -> None:
+    """(e) One seed build with clips, checked against its contract by other readers, and its
+    decoded audio against a one-piece encode of the very samples it was made from."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from audionews import outputs, pipeline
+    from audionews.audio.encode import encode_mp3
+    from audionews.options import BuildOptions
+
+    article = SEED if SEED.exists() else EXAMPLE
+    captured: dict[str, object] = {}
+
+    class Keep(outputs.Output):
+        key = "bench-keep"
+
+        def write(self, context: outputs.OutputContext) -> None:
+            captured["context"] = context
+
+    registered = outputs.registered
+    outputs.registered = lambda: (*registered(), Keep())  # type: ignore[assignment]
+    with tempfile.TemporaryDirectory() as work:
+        prepared = pipeline.prepare(article, BuildOptions(cache=False, clips=True))
+        episode = pipeline.build(prepared, Path(work) / "out")
+        outputs.registered = registered  # type: ignore[assignment]
+        context = captured["context"]
+        assert isinstance(context, outputs.OutputContext)
+        mp3 = episode.mp3
+        rate = prepared.preset.sample_rate
+        print(f"(e) {article.name}: {episode.parts} parts encoded side by side and joined")
+        checks: list[tuple[str, bool]] = []
+        # Chapters: ffprobe's reading equals the build's, in time order.
+        probed = json.loads(
+            subprocess.run(
+                ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(mp3)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )["chapters"]
+        ours = [(c.title, c.start_ms, c.end_ms) for c in episode.chapters]
+        theirs = [
+            (
+                c["tags"]["title"],
+                round(float(c["start_time"]) * 1000),
+                round(float(c["end_time"]) * 1000),
+            )
+            for c in probed
+        ]
+        checks.append((f"chapters: ffprobe reads the build's {len(ours)}", ours == theirs))
+        # Clips: each within one sample (of the track) of its chapter.
+        worst = 0.0
+        clips = sorted(episode.files["clips"].glob("*.mp3"))
+        for clip, chapter in zip(clips, episode.chapters, strict=True):
+            samples = decode(clip).size * context.track.sample_rate / rate
+            wanted = round(chapter.end_ms * 22.05) - round(chapter.start_ms * 22.05)
+            worst = max(worst, abs(samples - wanted))
+        checks.append((f"clips: {len(clips)}, worst {worst:.0f} samples off", worst <= 1))
+        # Loudness and true peak by ffmpeg's ebur128 on the file, and the tags against it.
+        lufs, peak = ebur128(mp3)
+        target = prepared.preset.loudness
+        checks.append(
+            (
+                f"loudness {lufs:.1f} LUFS (target {target.lufs:g} +-0.5)",
+                abs(lufs - target.lufs) <= 0.5,
+            )
+        )
+        checks.append(
+            (f"true peak {peak:.1f} dBTP (<= {target.true_peak:g})", peak <= target.true_peak)
+        )
+        tagged = episode.measured
+        checks.append(
+            (
+                f"tags {tagged.lufs:.2f} LUFS, {tagged.true_peak:.2f} dBTP vs ebur128: "
+                f"{tagged.lufs - lufs:+.2f} LU (<= 0.2), "
+                f"{tagged.true_peak - peak:+.2f} dB (<= 0.3)",
+                abs(tagged.lufs - lufs) <= 0.2 and abs(tagged.true_peak - peak) <= 0.3,
+            )
+        )
+        # The joined file against a one-piece encode of the same samples.
+        one_piece = Path(work) / "one-piece.mp3"
+        encode_mp3(
+            context.audio(),
+            context.track.sample_rate,
+            one_piece,
+            rate,
+            prepared.preset.bitrate_kbps,
+        )
+        joined, whole = decode(mp3), decode(one_piece)
+        same_length = joined.size == whole.size
+        n = min(joined.size, whole.size)
+        difference = joined[:n] - whole[:n]
+        level = 20 * np.log10(np.sqrt(np.mean(difference**2)) / np.sqrt(np.mean(whole[:n] ** 2)))
+        seam_max = max(
+            (
+                float(np.abs(joined[max(0, s - rate // 50) : s + rate // 50]).max())
+                for s in (
+                    round(seam * rate / context.track.sample_rate) for seam in context.track.seams
+                )
+            ),
+            default=0.0,
+        )
+        source = np.concatenate(list(context.audio()))
+        coding = decode_noise(whole, source, context.track.sample_rate, rate)
+        checks.append(
+            (
+                f"decoded vs one-piece encode: {joined.size} and {whole.size} samples, difference "
+                f"{level:.1f} dB re signal (<= {ONE_PIECE_TOLERANCE_DB:g}; "
+                f"the one-piece encode's own "
+                f"coding noise: {coding:.1f} dB), max |sample| within 20 ms of the "
+                f"{len(context.track.seams)} seams {seam_max:.1e}",
+                same_length and level <= ONE_PIECE_TOLERANCE_DB and seam_max <= 1e-3,
+            )
+        )
+    for text, ok in checks:
+        print(f"    {'ok    ' if ok else 'FAILED'} {text}")
+    record(
+        "(e) no regression (chapters, clips, loudness, peak, one-piece)",
+        f"{sum(ok for _, ok in checks)}/{len(checks)} checks",
+        "all",
+        all(ok for _, ok in checks),
+    )
+
+
+def decode_noise(decoded: np.ndarray, source: np.ndarray, source_rate: int, rate: int) -> float:
+    """The one-piece encode's own coding noise: decoded against its source resampled, dB."""
+    factor = rate // source_rate if rate % source_rate == 0 else 0
+    if factor == 0:
+        return float("nan")
+    up = np.fft.irfft(np.fft.rfft(source[: 2**20]), 2**20 * factor) * factor
+    n = min(up.size, decoded.size)
+    noise = decoded[:n] - up[:n]
+    return float(20 * np.log10(np.sqrt(np.mean(noise**2)) / np.sqrt(np.mean(up[:n] ** 2))))
+
+
+# --- the stage breakdown ----------------------------------------------------------------------
+
+
+def bench_stages(_runs: int = 1) -> None:
+    """One seed build in this process: each stage's wall time and the CPU time of this
+    process and of its children (synthesis workers, ffmpeg) while it ran; cores = CPU / wall.
+    Then the work that ran side by side (the encoder's groups), and the start-up a command
+    pays before the build (interpreter and imports), timed in a fresh process."""
+    env = build_env()
+    startup = [
+        timed([PYTHON, "-c", "import audionews.cli, audionews.pipeline"], env) for _ in range(5)
+    ]
+    sys.path.insert(0, str(ROOT / "src"))
+    from audionews import pipeline
+    from audionews.options import BuildOptions
+
+    article = SEED if SEED.exists() else EXAMPLE
+    with tempfile.TemporaryDirectory() as work:
+        started = time.perf_counter()
+        prepared = pipeline.prepare(article, BuildOptions(cache=False))
+        prepare_s = time.perf_counter() - started
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = (own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)
+        episode = pipeline.build(prepared, Path(work) / "out")
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after = (own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime)
+    print(
+        f"stage breakdown of one build of {article.name} "
+        f"({episode.track_duration_s:.0f} s of audio, {episode.parts} parts)"
+    )
+    print(f"    {'stage':30s} {'wall s':>7s} {'CPU here':>9s} {'CPU children':>13s} {'cores':>6s}")
+    rows = [
+        ("start-up: interpreter, imports", statistics.median(startup), None, None),
+        ("prepare: read, script, voices", prepare_s, None, None),
+    ]
+    rows += [(s.name, s.wall_s, s.cpu_self_s, s.cpu_children_s) for s in episode.stages]
+    for name, wall, here, children in rows:
+        if here is None or children is None:
+            print(f"    {name:30s} {wall:7.2f}")
+        else:
+            cores = (here + children) / wall if wall else 0.0
+            print(f"    {name:30s} {wall:7.2f} {here:9.2f} {children:13.2f} {cores:6.2f}")
+    total_wall = sum(row[1] for row in rows)
+    print(
+        f"    {'total':30s} {total_wall:7.2f} {after[0] - before[0]:9.2f} "
+        f"{after[1] - before[1]:13.2f}   (CPU columns: the build only)"
+    )
+    print("    side by side (seconds from the start of the build):")
+    for span in sorted(episode.spans, key=lambda s: s.start_s):
+        print(f"      {span.start_s:6.2f} - {span.end_s:6.2f}  {span.what}")
 
 
 def bench_clips(runs: int) -> None:
@@ -250,13 +481,8 @@ def bench_clips(runs: int) -> None:
             lossless.append(
                 timed(
                     [
-                        AUDIONEWS,
-                        "clip",
-                        str(episode),
-                        "--all",
-                        "--lossless",
-                        "-o",
-                        f"{work}/lossless{run}",
+                        *(AUDIONEWS, "clip", str(episode), "--all", "--lossless"),
+                        *("-o", f"{work}/lossless{run}"),
                     ]
                 )
             )
@@ -275,7 +501,9 @@ CASES = {
     "seed": (bench_seed, 5),
     "long": (bench_long, 3),
     "batch": (bench_batch, 2),
-    "edit": (bench_edit, 3),
+    "edit": (bench_edit, 5),
+    "check": (bench_check, 1),
+    "stages": (bench_stages, 1),
     "clips": (bench_clips, 3),
 }
 
@@ -283,12 +511,29 @@ CASES = {
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] not in CASES:
         sys.exit(f"bench: unknown case {sys.argv[1]!r} (cases: {', '.join(CASES)})")
-    names = [sys.argv[1]] if len(sys.argv) > 1 else ["seed", "long", "batch", "edit"]
+    names = (
+        [sys.argv[1]] if len(sys.argv) > 1 else ["seed", "long", "batch", "edit", "check", "stages"]
+    )
+    load = os.getloadavg()
+    print(
+        f"audionews bench, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start"
+    )
+    started = time.perf_counter()
     for name in names:
         function, default_runs = CASES[name]
         runs = int(sys.argv[2]) if len(sys.argv) > 2 else default_runs
         function(runs)
         sys.stdout.flush()
+    if SUMMARY:
+        print("summary (targets from issue 17):")
+        for figure, ours, target, met in SUMMARY:
+            print(f"    {figure:58s} {ours:>14s}  target {target:6s} {'met' if met else 'MISSED'}")
+    load = os.getloadavg()
+    print(
+        f"took {time.perf_counter() - started:.0f} s; load average at the end "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -195,6 +195,7 @@ def load_gold(json_path: Path) -> GoldArticle:
         _require(find_sequence(stream, words(title)) >= 0, where, f"heading {title!r} not found")
     spans: list[Span] = []
     previous = 0
+    reached = 0
     for number, item in enumerate(data.get("quotes", []), start=1):
         here = f"{where}: quote {number}"
         text = str(item.get("text", ""))
@@ -220,10 +221,17 @@ def load_gold(json_path: Path) -> GoldArticle:
             _require(speaker in people, here, f"speaker {speaker!r} is not among people")
         needle = words(text)
         # Spans are listed in reading order by where they start; a nested span starts inside
-        # the one before it, so the search starts where the previous span started.
-        start = find_sequence(stream, needle, previous)
+        # the one before it, so its search starts where the previous span started. Any other
+        # span starts after every span before it has ended (else "Full participation," said
+        # after a document that quotes "full participation" would be found inside it).
+        start = -1
+        if "nested" not in tags:
+            start = find_sequence(stream, needle, reached)
+        if start < 0:
+            start = find_sequence(stream, needle, previous)
         _require(start >= 0, here, f"text not found in the article after quote {number - 1}")
         previous = start
+        reached = max(reached, start + len(needle))
         spans.append(Span(text, role, speaker, source, tags, start, len(needle)))
     return GoldArticle(
         path=article,

@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 HARBOUR = EXAMPLES / "harbour-flood-barrier.txt"
 FERRY = EXAMPLES / "ferry-timetable.md"
+# An HTML page with a figure, a block quote, a list and a table; a French page in ISO-8859-1.
+COURIER = ROOT / "tests" / "fixtures" / "courier-bridge.html"
+MARCHE = ROOT / "tests" / "fixtures" / "marche-vendredi.html"
+# The page and the talking books cost a second or so on top of a build: the shared episodes
+# carry them, so their tests need no builds of their own.
+DOCUMENTS = ("--page", "--daisy", "--epub")
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_efd6572f11c91c59.txt"
 NULL = ("-f", "null", "-")
@@ -27,9 +33,20 @@ LAVFI = ("ffmpeg", "-v", "error", "-f", "lavfi", "-i")
 MP3_64K = ("-ar", "44100", "-ac", "1", "-b:a", "64k", "-id3v2_version", "0")
 
 
+_OWN_CACHE: list[str] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Builds in tests use a segment cache of their own, never the user's."""
-    os.environ.setdefault("AUDIONEWS_CACHE", tempfile.mkdtemp(prefix="audionews-test-cache-"))
+    if "AUDIONEWS_CACHE" not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="audionews-test-cache-"))
+        os.environ["AUDIONEWS_CACHE"] = _OWN_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's own cache goes with it (one run left one behind in /tmp each time)."""
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -129,22 +146,36 @@ def _build_once(factory: pytest.TempPathFactory, article: Path, *options: str) -
 
 @pytest.fixture(scope="session")
 def harbour(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """examples/harbour-flood-barrier.txt built with its clips (real espeak-ng and ffmpeg)."""
-    return _build_once(tmp_path_factory, HARBOUR, "--clips")
+    """examples/harbour-flood-barrier.txt built with its clips, page and talking books (real
+    espeak-ng and ffmpeg)."""
+    return _build_once(tmp_path_factory, HARBOUR, "--clips", *DOCUMENTS)
 
 
 @pytest.fixture(scope="session")
 def ferry(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """examples/ferry-timetable.md (Markdown, with a table and footnotes) built."""
-    return _build_once(tmp_path_factory, FERRY)
+    """examples/ferry-timetable.md (Markdown, with a table, a nested list and footnotes)
+    built with its page and talking books."""
+    return _build_once(tmp_path_factory, FERRY, *DOCUMENTS)
 
 
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The reference article from ../shared built with its clips."""
+    """The reference article from ../shared built with its clips, page and talking books."""
     if not SEED.exists():
         pytest.skip("../shared is absent")
-    return _build_once(tmp_path_factory, SEED, "--clips")
+    return _build_once(tmp_path_factory, SEED, "--clips", *DOCUMENTS)
+
+
+@pytest.fixture(scope="session")
+def courier(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """tests/fixtures/courier-bridge.html (HTML) built with its page and talking books."""
+    return _build_once(tmp_path_factory, COURIER, *DOCUMENTS)
+
+
+@pytest.fixture(scope="session")
+def marche(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """tests/fixtures/marche-vendredi.html (French) built with its page."""
+    return _build_once(tmp_path_factory, MARCHE, "--page")
 
 
 @pytest.fixture

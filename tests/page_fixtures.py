@@ -1,34 +1,27 @@
-"""Fixtures for the episode-page tests: real episodes, built once per session with the CLI as
-a user runs it, their pages, and a headless Debian chromium driven by Playwright.
+"""Fixtures for the episode-page tests: the real episodes of conftest.py (built once per
+session with the CLI as a user runs it, with ``--page``), the pages that build wrote, and a
+headless Debian chromium driven by Playwright.
 
 Test modules import the fixtures they use from here (``from page_fixtures import …``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from audionews.render.from_sidefiles import document_from_episode
-from audionews.render.page import render_page
-from conftest import EXAMPLES, ROOT, audio_cli, ffprobe
+from conftest import ffprobe
 
-# The seed example (plain text), an HTML page with a figure, a block quote, a list and a
-# table, and a French page.
-ARTICLES = {
-    "harbour": EXAMPLES / "harbour-flood-barrier.txt",
-    "courier": ROOT / "tests" / "fixtures" / "courier-bridge.html",
-    # French, in ISO-8859-1: the narrator's French phrases and the page's French words.
-    "marche": ROOT / "tests" / "fixtures" / "marche-vendredi.html",
-}
+# The plain-text example, an HTML page (a figure, a block quote, a list and a table), a French
+# page (the narrator's French phrases and the page's French words), and the seed article: the
+# conftest fixture that builds each.
+NAMES = ("harbour", "courier", "marche", "seed")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags known to work headless here; Playwright gives every launch a fresh profile of its own.
 CHROMIUM_FLAGS = [
@@ -85,27 +78,33 @@ def parse_vtt(path: Path) -> list[VttCue]:
     return cues
 
 
-@pytest.fixture(scope="session")
-def episodes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Episode]:
-    """Each article built once with ``audionews build --json``, and its page beside it."""
-    out = tmp_path_factory.mktemp("episodes")
-    built = {}
-    for name, article in ARTICLES.items():
-        result = subprocess.run(
-            [audio_cli(), "build", str(article), "-o", str(out), "--json"],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        mp3 = Path(json.loads(result.stdout)["mp3"])
-        page = mp3.with_suffix(".html")
-        page.write_text(render_page(document_from_episode(mp3)), encoding="utf-8")
-        probed = ffprobe(mp3, "-show_chapters")["chapters"]
-        chapters = [(c["tags"]["title"], round(float(c["start_time"]) * 1000)) for c in probed]
-        built[name] = Episode(name, mp3, page, chapters, parse_vtt(mp3.with_suffix(".vtt")))
-    return built
+_made: dict[str, Episode] = {}
+
+
+class _Episodes:
+    """Each episode by name, built (by its conftest fixture) only when a test first asks."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.request = request
+        self.made = _made
+
+    def __getitem__(self, name: str) -> Episode:
+        if name not in self.made:
+            assert name in NAMES, name
+            mp3 = self.request.getfixturevalue(name).mp3
+            page = mp3.with_suffix(".html")
+            assert page.is_file(), "build --page wrote no page"
+            probed = ffprobe(mp3, "-show_chapters")["chapters"]
+            chapters = [(c["tags"]["title"], round(float(c["start_time"]) * 1000)) for c in probed]
+            cues = parse_vtt(mp3.with_suffix(".vtt"))
+            self.made[name] = Episode(name, mp3, page, chapters, cues)
+        return self.made[name]
+
+
+@pytest.fixture
+def episodes(request: pytest.FixtureRequest) -> _Episodes:
+    """The episodes of conftest.py and the pages ``build --page`` wrote beside them."""
+    return _Episodes(request)
 
 
 @pytest.fixture(scope="session")

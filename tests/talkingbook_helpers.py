@@ -1,25 +1,18 @@
-"""Test helpers for the talking books: real episodes built once per session, and a timed
-document read back from an episode's side files with independent readers (webvtt-py for the
-cues, json for the chapters, mutagen through our tag reader for the metadata).
+"""Test helpers for the talking books: the heavy-work lock for EPUBCheck, the WebVTT cues as
+webvtt-py reads them, a silent MP3, and a hand-made document with every kind of block.
 
-The reading is deliberately simple: a cue in a ``<v Speaker>`` span is a quote, a cue shaped
-like one of the narrator's phrases (``script.WORDINGS``) is an announcement, a list runs from
-"A list of N items." to "End of list." one cue an item, a table from "A table of N rows." to
-"End of table." one row per "Row N.", and every other run of cues is one paragraph.
-"""
+The real episodes are conftest.py's, whose builds write their books (``build --daisy
+--epub``): the books under test are the ones a user gets."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
 import webvtt
 
-from audionews.outputs.tags import read_tags
 from audionews.render.document import (
     BlockKind,
     EpisodeDocument,
@@ -28,14 +21,9 @@ from audionews.render.document import (
     TimedChapter,
     TimedSentence,
 )
-from audionews.text.script import WORDINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = "/tmp/audionews-heavy.lock"
-# ISO 639-2 (what the ID3 language frame holds) to the BCP 47 primary tag.
-_ISO639_1 = {"eng": "en", "fra": "fr", "fre": "fr", "spa": "es", "por": "pt", "deu": "de"}
-
-_built: dict[str, Path] = {}
 
 
 def _parent(pid: int) -> int:
@@ -72,26 +60,6 @@ def heavy(command: list[str]) -> list[str]:
     return command if _lock_held_above_us() else ["flock", "-w", "900", LOCK, *command]
 
 
-def build_episode(article: Path, work: Path) -> Path:
-    """Build ``article`` with today's CLI (under the shared heavy-work lock), once per
-    session; the MP3's path, its side files beside it."""
-    key = str(article)
-    if key not in _built:
-        out = work / article.stem
-        out.mkdir(parents=True, exist_ok=True)
-        command = [str(ROOT / ".venv" / "bin" / "audionews"), "build", str(article)]
-        result = subprocess.run(
-            heavy([*command, "-o", str(out), "--json"]),
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        _built[key] = Path(json.loads(result.stdout)["mp3"])
-    return _built[key]
-
-
 def cue_ms(stamp: str) -> int:
     """A WebVTT timestamp ("00:01:02.345" or "01:02.345") in milliseconds."""
     *hours, minutes, rest = stamp.split(":")
@@ -100,137 +68,24 @@ def cue_ms(stamp: str) -> int:
     return total * 1000 + int(fraction.ljust(3, "0")[:3])
 
 
+def unwrap(text: str) -> str:
+    """A cue's lines as one: a line that ends in a hyphenated word's hyphen ("high-" then
+    "security") was wrapped there and joins without a space; other lines join with one."""
+    joined = ""
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        glue = "" if not joined or re.search(r"\w-$", joined) else " "
+        joined += glue + line
+    return joined
+
+
 def read_cues(vtt: Path) -> list[tuple[int, int, str, str | None]]:
     """(start_ms, end_ms, text on one line, speaker) for every cue, read by webvtt-py."""
     return [
-        (cue_ms(c.start), cue_ms(c.end), " ".join(c.text.split()), c.voice)
-        for c in webvtt.read(str(vtt))
+        (cue_ms(c.start), cue_ms(c.end), unwrap(c.text), c.voice) for c in webvtt.read(str(vtt))
     ]
-
-
-def _phrase_patterns() -> list[re.Pattern[str]]:
-    patterns = []
-    for wording in WORDINGS.values():
-        for template in vars(wording).values():
-            if template.strip() in {"and", "et", "y"}:
-                continue
-            parts = re.split(r"\{[a-z_]+\}", template)
-            patterns.append(re.compile(".+".join(re.escape(p) for p in parts) + r"\.?$"))
-    return patterns
-
-
-_PATTERNS = _phrase_patterns()
-_LIST = re.compile(r"^(A list of|Une liste d|Una lista de)")
-_TABLE = re.compile(r"^(A table of|Un tableau d|Una tabla de)")
-_ROW = re.compile(r"^(Row|Ligne|Fila) \d+\.")
-_LIST_END = {w.list_end for w in WORDINGS.values()}
-_TABLE_END = {w.table_end for w in WORDINGS.values()}
-
-
-def _is_announcement(text: str) -> bool:
-    return any(p.match(text) for p in _PATTERNS)
-
-
-def document_from_episode(mp3: Path) -> EpisodeDocument:
-    """The episode's timed document, rebuilt from its MP3 tags, chapters and WebVTT cues."""
-    stem = mp3.with_suffix("")
-    cues = read_cues(Path(f"{stem}.vtt"))
-    chapters = json.loads(Path(f"{stem}.chapters.json").read_text(encoding="utf-8"))["chapters"]
-    tags = read_tags(mp3)
-    counter = iter(range(1, 1_000_000))
-
-    def sentence(cue, opens_chapter: bool) -> TimedSentence:
-        start, end, text, speaker = cue
-        if opens_chapter:  # the title, or "Section 2 of 3: …"
-            role = "announcement"
-        elif speaker:
-            role = "quote"
-        elif _is_announcement(text):
-            role = "announcement"
-        else:
-            role = "narration"
-        return TimedSentence(f"s{next(counter)}", role, text, start, end, speaker=speaker)
-
-    made = []
-    for number, mark in enumerate(chapters, start=1):
-        start, end = round(mark["startTime"] * 1000), round(mark["endTime"] * 1000)
-        inside = [cue for cue in cues if start <= cue[0] < end]
-        made.append(
-            TimedChapter(
-                f"c{number}",
-                mark["title"],
-                1 if number == 1 else 2,
-                start,
-                end,
-                _blocks([sentence(cue, n == 0) for n, cue in enumerate(inside)]),
-            )
-        )
-    return EpisodeDocument(
-        title=tags.title,
-        language=_ISO639_1.get(tags.language, tags.language),
-        audio=mp3.name,
-        duration_ms=made[-1].end_ms,
-        identifier=tags.extra_dict().get("audionews:guid", "urn:uuid:unknown"),
-        chapters=tuple(made),
-        byline=tags.artist,
-        date=tags.date.isoformat() if tags.date else None,
-        description=tags.description,
-        show=tags.show,
-    )
-
-
-def _blocks(sentences: list[TimedSentence]) -> tuple[TimedBlock, ...]:
-    blocks: list[TimedBlock] = []
-    run: list[TimedSentence] = []
-    position = 0
-
-    def flush() -> None:
-        if run:
-            blocks.append(TimedBlock(BlockKind.PARAGRAPH, tuple(run)))
-            run.clear()
-
-    while position < len(sentences):
-        current = sentences[position]
-        if current.role == "announcement" and (
-            _LIST.match(current.text) or _TABLE.match(current.text)
-        ):
-            flush()
-            table = bool(_TABLE.match(current.text))
-            ends = _TABLE_END if table else _LIST_END
-            items: list[list[TimedSentence]] = []
-            position += 1
-            while position < len(sentences) and sentences[position].text not in ends:
-                item = sentences[position]
-                if not table or _ROW.match(item.text) or not items:
-                    items.append([item])
-                else:
-                    items[-1].append(item)
-                position += 1
-            end = (sentences[position],) if position < len(sentences) else ()
-            blocks.append(
-                TimedBlock(
-                    BlockKind.TABLE if table else BlockKind.LIST,
-                    (current,),
-                    tuple(ListItem(tuple(i)) for i in items),
-                    end,
-                )
-            )
-        elif current.role == "announcement":
-            flush()
-            if blocks and blocks[-1].kind is BlockKind.ANNOUNCEMENT:
-                previous = blocks.pop()
-                blocks.append(TimedBlock(BlockKind.ANNOUNCEMENT, (*previous.sentences, current)))
-            else:
-                blocks.append(TimedBlock(BlockKind.ANNOUNCEMENT, (current,)))
-        else:
-            run.append(current)
-        position += 1
-    flush()
-    return tuple(blocks)
-
-
-def work_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="audionews-books-"))
 
 
 def silent_mp3(path: Path, seconds: float) -> Path:

@@ -97,6 +97,9 @@ def test_feed_of_real_episodes(
         ]
         for link in [item.find("podcast:chapters", NS), *item.findall("podcast:transcript", NS)]:
             assert (feed_dir / "episodes" / Path(link.get("url")).name).is_file()
+        # The item's link is the episode page, copied beside the episode.
+        assert entry.link == f"{BASE}/episodes/{mp3.with_suffix('.html').name}"
+        assert mp3.with_suffix(".html").is_file()
     harbour_entry = next(e for e in entries if e.title.startswith("Port Callow"))
     assert harbour_entry.published == "Sat, 03 Oct 2026 06:00:00 +0000"
     assert (

@@ -76,14 +76,27 @@ def test_own_page_article_and_metadata():
         Table(("Source", "Amount"), (("Heritage grant", "£1.2m"), ("Public appeal", "£86,000")))
         in article.blocks
     )
-    assert Figure("The swing bridge") in article.blocks
+    # The figure's caption, which the extractor drops, is read with its image.
+    assert (
+        Figure(
+            "The swing bridge. The bridge turned for a tall ship on its first afternoon back in "
+            "service."
+        )
+        in article.blocks
+    )
 
 
 def test_inline_q_is_a_quotation_with_its_speaker():
     segments = list(make_script(read_article(FIXTURES / "courier-bridge.html")).segments)
-    quoted = [s for s in segments if s.role is Role.QUOTE]
-    assert quoted[-1].text == "the cost of a new span was almost twice the cost of a repair"
-    assert quoted[-1].speaker == "Deborah Enwright, chief engineer at the harbour trust"
+    # A partial quotation inside the narrator's sentence: read by the narrator, the sentence
+    # naming whose words they are.
+    (partial,) = [s for s in segments if "the cost of a new span" in s.text]
+    assert partial.role is Role.NARRATION
+    assert "“the cost of a new span was almost twice the cost of a repair”" in partial.text
+    assert partial.speaker == "Deborah Enwright"
+    (block_quote,) = [s for s in segments if s.text.startswith("We were closer")]
+    assert block_quote.role is Role.QUOTE
+    assert block_quote.speaker == "Deborah Enwright"
 
 
 @pytest.mark.parametrize("junk", NOT_THE_ARTICLE)

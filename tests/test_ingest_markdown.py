@@ -111,7 +111,11 @@ def test_quote_and_image_roles(ferry):
     image = next(s for s in segments if s.text.startswith("Image:"))
     assert image.text == "Image: The MV Caraway Belle leaving the harbour at dusk."
     quotes = [s for s in segments if s.role is Role.QUOTE]
-    assert {s.speaker for s in quotes} == {"Hamish Oduya, hospital porter"}
+    # The speaker is the person; the description is said in the introduction before.
+    assert {s.speaker for s in quotes} == {"Hamish Oduya"}
+    intro = segments[segments.index(quotes[0]) - 1]
+    assert intro.role is Role.NARRATION
+    assert intro.text == "In the words of Hamish Oduya, hospital porter:"
 
 
 def test_title_from_first_heading_without_front_matter():

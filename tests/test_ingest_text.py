@@ -115,29 +115,55 @@ def test_attribution_on_its_own_line_is_not_a_list():
 
 
 @pytest.mark.parametrize(
-    ("lines", "byline", "date"),
+    ("lines", "byline", "date", "updated"),
     [
         pytest.param(
             ["By Jane Smith", "3 October 2026"],
             "Jane Smith",
             "3 October 2026",
+            None,
             id="byline-and-date",
         ),
-        pytest.param(["Updated 3 October 2026"], None, "3 October 2026", id="updated-date"),
+        pytest.param(
+            ["Updated 3 October 2026"], None, None, "3 October 2026", id="updated-is-not-published"
+        ),
         pytest.param(
             ["By Jane Smith and Li Wei", "October 3, 2026"],
             "Jane Smith and Li Wei",
             "October 3, 2026",
+            None,
             id="two-authors-us-date",
         ),
-        pytest.param(["Published: 2026-10-03"], None, "2026-10-03", id="iso-date"),
+        pytest.param(["Published: 2026-10-03"], None, "2026-10-03", None, id="iso-date"),
+        pytest.param(
+            ["Par Anne Rivière", "Publié le 2 juin 2026 à 09h30", "Mis à jour le 3 juin 2026"],
+            "Anne Rivière",
+            "2 juin 2026 à 09h30",
+            "3 juin 2026",
+            id="french-par-publie-mis-a-jour",
+        ),
+        pytest.param(
+            ["Por Marta Gil Rey", "Publicado el 4 de mayo de 2026", "Actualizado el 5 de mayo"],
+            "Marta Gil Rey",
+            "4 de mayo de 2026",
+            "5 de mayo",
+            id="spanish-por-publicado-actualizado",
+        ),
     ],
 )
-def test_bylines_and_dates_are_metadata(lines: list[str], byline: str | None, date: str):
+def test_bylines_and_dates_are_metadata(
+    lines: list[str], byline: str | None, date: str | None, updated: str | None
+):
     text = "\n".join(["Harbour Reopens", *lines, "The harbour reopened today."])
     article = parse_text(text)
-    assert (article.byline, article.date) == (byline, date)
+    assert (article.byline, article.date, article.updated) == (byline, date, updated)
     assert article.blocks == (Paragraph("The harbour reopened today."),)
+
+
+def test_a_sentence_starting_with_par_is_no_byline():
+    article = parse_text("Le port rouvre\nPar ailleurs, le maire a parlé.\nLe port a rouvert.")
+    assert article.byline is None
+    assert article.blocks[0] == Paragraph("Par ailleurs, le maire a parlé.")
 
 
 def test_list_items_keep_their_text():

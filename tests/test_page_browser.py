@@ -96,9 +96,14 @@ def axe_violations(page) -> list[dict]:
 
 # ---- axe-core ---------------------------------------------------------------------------
 
+# The pages of the plain-text example, the HTML example and the seed article. Every check runs
+# in CI's slow run; scripts/test keeps a few of each kind within its time (README, "Tests").
+slow = pytest.mark.slow
+SEED = pytest.param("seed", marks=[pytest.mark.shared, slow])
 
-@pytest.mark.parametrize("name", ["harbour", "courier"])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+
+@pytest.mark.parametrize("name", ["harbour", "courier", SEED])
+@pytest.mark.parametrize("scheme", ["light", pytest.param("dark", marks=slow)])
 def test_axe_with_script(episodes, opened, name, scheme):
     page = opened(episodes[name], color_scheme=scheme)
     assert page.js("document.querySelectorAll('.s[role=button]').length") == len(
@@ -107,6 +112,7 @@ def test_axe_with_script(episodes, opened, name, scheme):
     assert axe_violations(page.page) == []
 
 
+@slow
 def test_french_page(episodes, opened):
     episode = episodes["marche"]
     page = opened(episode)
@@ -120,7 +126,7 @@ def test_french_page(episodes, opened):
     assert axe_violations(page.page) == []
 
 
-@pytest.mark.parametrize("name", ["harbour", "courier"])
+@pytest.mark.parametrize("name", [pytest.param("harbour", marks=slow), "courier", SEED])
 def test_axe_without_script(episodes, browser, name):
     """The page as a browser builds it with scripting off: served with a policy that lets no
     script of the page run (axe-core itself is injected by the driver, not by the page)."""
@@ -151,6 +157,7 @@ def test_axe_without_script(episodes, browser, name):
         context.close()
 
 
+@slow
 def test_readable_with_javascript_disabled(episodes, browser):
     episode = episodes["harbour"]
     context = browser.new_context(java_script_enabled=False)
@@ -257,6 +264,7 @@ def test_enter_or_space_on_a_sentence_seeks_to_its_cue(episodes, opened):
     assert page.js("document.querySelectorAll('.s[tabindex=\"0\"]').length") == 1
 
 
+@slow
 def test_aria_current_follows_playback(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
@@ -300,6 +308,7 @@ def test_aria_current_follows_playback(episodes, opened):
     assert page.active()["text"] == episode.cues[current].text
 
 
+@slow
 def test_playback_crossing_a_chapter_announces_nothing(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
@@ -325,6 +334,7 @@ def test_playback_crossing_a_chapter_announces_nothing(episodes, opened):
     assert sorted(live) == ["announcer", "search-status"]
 
 
+@slow
 def test_player_shortcuts(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
@@ -379,6 +389,7 @@ def test_shortcuts_do_nothing_in_the_search_box_or_outside_the_player(episodes, 
     assert page.time() == 0
 
 
+@slow
 def test_search_counts_and_jumps(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
@@ -408,6 +419,7 @@ def test_search_counts_and_jumps(episodes, opened):
     assert page.js("document.getElementById('search-status').textContent") == "No match"
 
 
+@slow
 def test_speed_is_remembered(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode)
@@ -419,6 +431,7 @@ def test_speed_is_remembered(episodes, opened):
     assert page.js("document.getElementById('episode-audio').defaultPlaybackRate") == 2
 
 
+@slow
 def test_speed_works_where_storage_is_refused(episodes, browser):
     context = browser.new_context()
     context.add_init_script(
@@ -448,6 +461,7 @@ Element.prototype.scrollIntoView = function (options) {
 """
 
 
+@slow
 @pytest.mark.parametrize("motion", ["reduce", "no-preference"])
 def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, browser, motion):
     context = browser.new_context(reduced_motion=motion, viewport={"width": 1280, "height": 720})
@@ -465,6 +479,7 @@ def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, bro
         context.close()
 
 
+@slow
 def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):
     episode = episodes["harbour"]
     page = opened(episode, viewport={"width": 1280, "height": 720})
@@ -500,6 +515,7 @@ def test_works_from_file_and_fetches_nothing(episodes, opened):
     assert any(url.endswith(episode.mp3.name) for url in page.requests)
 
 
+@slow
 def test_hostile_text_runs_nothing(episodes, opened, tmp_path: Path):
     """The hostile document of test_page, in a browser: no dialog, no error, our script runs
     (the policy's hashes are right) and the title reads as the text it is."""
@@ -532,6 +548,7 @@ VIEWS = {
 }
 
 
+@slow
 @pytest.mark.parametrize("view", VIEWS)
 def test_layout_reflows_and_marks_what_is_current(episodes, opened, view, tmp_path: Path):
     episode = episodes["harbour"]

@@ -60,10 +60,11 @@ def test_seed_script_structure(seed_article: Path):
 
     quotes = [s for s in script.segments if s.role is Role.QUOTE]
     assert [(q.text, q.speaker) for q in quotes[:2]] == [
-        ("Our people are back.", "President Volodymyr Zelenskyy"),
-        ("That is the most important thing.", "President Volodymyr Zelenskyy"),
+        ("Our people are back.", "Volodymyr Zelenskyy"),
+        ("That is the most important thing.", "Volodymyr Zelenskyy"),
     ]
-    zelenskyy = [q.text for q in quotes if q.speaker == "Zelenskyy"]
+    # Later quotations by surname alone are reported with the full name introduced.
+    zelenskyy = [q.text for q in quotes[2:] if q.speaker == "Volodymyr Zelenskyy"]
     assert zelenskyy == [
         "We’re bringing back our defenders.",
         "Every one of them is a hero.",
@@ -71,6 +72,8 @@ def test_seed_script_structure(seed_article: Path):
     ]
     first_part = [s for s in script.segments if "“the first part”" in s.text]
     assert len(first_part) == 1 and first_part[0].role is Role.NARRATION
+    # A partial quotation: the narrator's sentence names whose words they are.
+    assert first_part[0].speaker == "Volodymyr Zelenskyy"
 
 
 @pytest.mark.shared
@@ -93,7 +96,7 @@ def test_example_script(example_article: Path):
     assert speakers == [
         (
             "For the first time in a generation, the lower town can sleep through a spring tide.",
-            "Mayor Ines Okafor",
+            "Ines Okafor",
         ),
         ("People imagine a dam,", "Priya Halvorsen"),
         (
@@ -103,8 +106,8 @@ def test_example_script(example_article: Path):
         ("We waited,", "Marguerite Dunlow"),
         ("and we paid for sandbags every autumn.", "Marguerite Dunlow"),
         ("Now I want to see that in my premium.", "Marguerite Dunlow"),
-        ("We built this with public money,", "Okafor"),
-        ("The public should be able to watch it work.", "Okafor"),
+        ("We built this with public money,", "Ines Okafor"),
+        ("The public should be able to watch it work.", "Ines Okafor"),
     ]
     assert script.chapters[-1].segments[-1].text == "End of briefing."
 
@@ -173,7 +176,7 @@ _block = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     title=_sentence,
     blocks=st.lists(_block, min_size=1, max_size=12),
@@ -218,7 +221,12 @@ def test_hard_wrapped_example_with_blank_lines():
         "Who Uses the Late Hours?",
         "What It Will Cost",
     ]
-    assert (script.byline, script.date) == ("Hannah Corrigan", "14 November 2026")
+    assert (script.byline, script.date, script.updated) == (
+        "Hannah Corrigan",
+        None,
+        "14 November 2026",
+    )
+    assert "Updated 14 November 2026." in [segment.text for segment in script.segments]
     texts = [segment.text for segment in script.segments]
     assert texts.count("A list of 3 items.") == 2
     assert "2. Heating and lighting for the extra hours." in texts
@@ -233,9 +241,9 @@ def test_hard_wrapped_example_with_blank_lines():
     assert quotes[2] == ("It's that simple.", "Farid Osei")
     # The closing quotation runs over two paragraphs, unattributed: Osei is still speaking.
     assert quotes[-3:] == [
-        ("We would rather pay for open doors than empty rooms.", "Osei"),
-        ("That was the choice.", "Osei"),
-        ("And I think most people here would make the same one.", "Osei"),
+        ("We would rather pay for open doors than empty rooms.", "Farid Osei"),
+        ("That was the choice.", "Farid Osei"),
+        ("And I think most people here would make the same one.", "Farid Osei"),
     ]
 
 

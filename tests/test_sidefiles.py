@@ -89,3 +89,22 @@ def test_json_chapters():
             {"startTime": 2.0, "endTime": 14.5, "title": "Vote"},
         ],
     }
+
+
+def test_subrip_times_a_long_quotation_by_its_words_not_its_speaker_label():
+    """The speaker's name is shown, not spoken: a long quotation split over several cues is
+    timed by the words of each piece alone."""
+    words = "We will rebuild every berth before the winter and nobody will lose a job here."
+    quote = Segment(Role.QUOTE, words, 0, speaker="Marisol Quintero-Park of the Valley")
+    script = Script("T", (ScriptChapter("T", (quote,)),))
+    timeline = Timeline((SegmentTime(0, 0, 0, 8000),), (Chapter("T", 0, 8000),), 8000)
+    parsed = list(srt.parse(subrip(cues(script, timeline))))
+    assert len(parsed) == 2
+    first, second = (p.content.replace("\n", " ") for p in parsed)
+    label = "Marisol Quintero-Park of the Valley: "
+    assert first.startswith(label)
+    said_first = len(first) - len(label)
+    expected_ms = round(8000 * said_first / (said_first + len(second)))
+    assert parsed[0].end.total_seconds() * 1000 == expected_ms
+    # Counting the label would have given the first piece more than its share.
+    assert expected_ms < round(8000 * len(first) / (len(first) + len(second)))

@@ -260,3 +260,17 @@ def test_bad_lexicon_is_a_clear_error(tmp_path: Path, content: str, message: str
 
 def test_built_in_lexicon_applies_by_default():
     assert Normaliser("en")("Kyiv") == "Keev"
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        pytest.param("The vote [[[ was close ]]] today.", "The vote, was close, today.", id="run"),
+        pytest.param("Prices ~~~ rose *** again.", "Prices rose again.", id="decoration"),
+        pytest.param("A stray ]]] mark here.", "A stray mark here.", id="unpaired-run"),
+        pytest.param("It ended [badly.", "It ended badly.", id="unpaired-bracket"),
+        pytest.param("--- Part two ---", "Part two", id="rule-of-dashes"),
+    ],
+)
+def test_punctuation_that_is_not_speech_is_never_read(text: str, spoken: str) -> None:
+    assert Normaliser("en")(text) == spoken

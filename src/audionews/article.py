@@ -86,6 +86,7 @@ class Article:
     blocks: the body, in reading order (the title is not repeated among them).
     byline: the author(s) without a leading "By", or None.
     date: the publication date as the article writes it, or None.
+    updated: when it was last updated, as the article writes it, or None.
     dateline: where the story was filed from ("KYIV, Ukraine (Reuters)"), or None.
     language: a BCP 47 tag such as "en" or "en-GB".
     description: a one-sentence summary when the source has one, else None.
@@ -98,6 +99,7 @@ class Article:
     byline: str | None = None
     date: str | None = None
     dateline: str | None = None
+    updated: str | None = None
     language: str = "en"
     description: str | None = None
     source: str | None = field(default=None, compare=False)

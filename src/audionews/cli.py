@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -12,113 +11,21 @@ from typing import Any
 import click
 
 from audionews import __version__, console
+from audionews.cli_options import (
+    document_options,
+    episode_options,
+    input_options,
+    output_options,
+    sound_options,
+    voice_options,
+)
+from audionews.distributed import COMMANDS
 from audionews.ingest import ArticleFormat
-from audionews.ingest.source import DEFAULT_MAX_ARTICLE_BYTES
-from audionews.options import DEFAULT_PROFILE, DEFAULT_SHOW, BuildOptions, Rate
+from audionews.options import BuildOptions, Rate
 from audionews.outputs.show import Show
-from audionews.presets import DEFAULT_PRESET, PRESETS
 from audionews.text.script import QuoteStyle
 
-F = Callable[..., Any]
 SHOW = Show(title="", base_url="")  # the defaults of a show
-
-
-def _options(*decorators: F) -> Callable[[F], F]:
-    def apply(command: F) -> F:
-        for decorator in reversed(decorators):
-            command = decorator(command)
-        return command
-
-    return apply
-
-
-input_options = _options(
-    click.option(
-        "--format",
-        "article_format",
-        type=click.Choice([f.value for f in ArticleFormat]),
-        default=None,
-        help="Article format; detected from the content and extension when not given.",
-    ),
-    click.option(
-        "--max-article-size",
-        type=click.FloatRange(0, min_open=True),
-        metavar="MIB",
-        help=f"Refuse larger article files (default {DEFAULT_MAX_ARTICLE_BYTES >> 20} MiB).",
-    ),
-)
-voice_options = _options(
-    click.option(
-        "--voices",
-        default=DEFAULT_PROFILE,
-        show_default=True,
-        metavar="NAME",
-        help="Voice profile: a built-in name (default, contrast), a name in ./voices, or a "
-        "path to a .toml file.",
-    ),
-    click.option(
-        "--quote-style",
-        type=click.Choice([style.value for style in QuoteStyle]),
-        default=QuoteStyle.VOICE.value,
-        show_default=True,
-        help="How quotations are marked: the quote voice, spoken cues, or both.",
-    ),
-    click.option(
-        "--lexicon",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="A pronunciation lexicon (TOML) whose entries win over the built-in ones.",
-    ),
-)
-sound_options = _options(
-    click.option(
-        "--preset",
-        type=click.Choice(list(PRESETS)),
-        default=DEFAULT_PRESET,
-        show_default=True,
-        help="Output preset: " + "; ".join(f"{p.name}: {p.description}" for p in PRESETS.values()),
-    ),
-    click.option(
-        "--bitrate",
-        "bitrate_kbps",
-        type=int,
-        metavar="KBPS",
-        help="Override the preset's bit rate.",
-    ),
-    click.option(
-        "--sample-rate", type=int, metavar="HZ", help="Override the preset's sample rate."
-    ),
-    click.option(
-        "--loudness",
-        "loudness_lufs",
-        type=float,
-        metavar="LUFS",
-        help="Override the preset's integrated loudness target.",
-    ),
-    click.option(
-        "--rate",
-        metavar="WPM|FACTORx",
-        help="Speaking rate: narrator words a minute (320) or a factor (1.5x); other voices "
-        "and pauses follow.",
-    ),
-)
-episode_options = _options(
-    click.option(
-        "-o",
-        "--output",
-        "out_dir",
-        type=click.Path(path_type=Path),
-        default=Path("output"),
-        show_default=True,
-        help="Folder to write the episodes into.",
-    ),
-    click.option("--show", default=DEFAULT_SHOW, show_default=True, help="Show name (album tag)."),
-    click.option("--force", is_flag=True, help="Build even when the episode is up to date."),
-    click.option("--no-cache", "no_cache", is_flag=True, help="Synthesise every sentence afresh."),
-)
-output_options = _options(
-    click.option("--json", "as_json", is_flag=True, help="Print a JSON object on stdout.")
-)
 
 _OPTION_NAMES = {f.name for f in fields(BuildOptions)}
 
@@ -139,7 +46,9 @@ def _build_options(values: dict[str, Any]) -> BuildOptions:
     return BuildOptions(**given)
 
 
-@click.group(cls=console.Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=console.Main, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="audionews")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def main(debug: bool) -> None:
@@ -157,6 +66,7 @@ def main(debug: bool) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Build into this feed folder and add the episode to its feed.",
 )
+@document_options
 @input_options
 @voice_options
 @sound_options
@@ -208,6 +118,18 @@ def script(article: Path, as_json: bool, **values: Any) -> None:
         console.json_out(prepared.script.summary(), indent=2)
     else:
         console.script_listing(prepared.script)
+
+
+@main.command()
+@click.argument("episode", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File or folder.")
+def page(episode: Path, output: Path | None) -> None:
+    """Write the page of EPISODE, built before, beside it (S.html) or at --output."""
+    from audionews.outputs.documents import write_page
+
+    written = write_page(episode, output)
+    how = "" if written.exact else " (structure read back from its transcript)"
+    console.echo(f"wrote {written.path}{how}", err=True)
 
 
 @main.command()
@@ -279,6 +201,7 @@ def clip(
     type=click.IntRange(1, 64),
     help="Articles built at once (default: the number of cores).",
 )
+@document_options
 @input_options
 @voice_options
 @sound_options

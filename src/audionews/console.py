@@ -283,17 +283,24 @@ def episode_report(episode: Episode, *, with_chapters: bool) -> None:
         echo(f"  {number:>2}  {clock(chapter.start_ms / 1000)}  {chapter.title}", err=True)
 
 
+def _indent(level: int, top: int) -> str:
+    """Two spaces for each level below the top one: a section's parts stand under it."""
+    return "  " * max(0, level - top)
+
+
 def chapter_listing(episode: Path, marks: list[Chapter]) -> None:
     if not marks:
         echo(f"{episode}: no chapters", err=True)
+    # The opening is level 1 and the sections 2: both stand at the margin.
+    top = max(2, min((mark.level for mark in marks), default=1))
     for number, mark in enumerate(marks, start=1):
         start, end = clock(mark.start_ms / 1000), clock(mark.end_ms / 1000)
-        echo(f"{number:>3}  {start}  {end}  {mark.title}")
+        echo(f"{number:>3}  {start}  {end}  {_indent(mark.level, top)}{mark.title}")
 
 
 def script_listing(script: Script) -> None:
     for number, chapter in enumerate(script.chapters, start=1):
-        echo(f"== Chapter {number}: {chapter.title}")
+        echo(f"{_indent(chapter.level, 2)}== Chapter {number}: {chapter.title}")
         for segment in chapter.segments:
             who = f" ({segment.speaker})" if segment.speaker else ""
             said = f"\n      spoken: {segment.spoken}" if segment.spoken != segment.text else ""

@@ -14,7 +14,8 @@ one-line message and an exit status. The tree::
     ├── ToolMissingError           espeak-ng or ffmpeg is not installed: nothing can be built
     ├── SynthesisError             speech synthesis failed and the build stops
     │   └── SegmentSynthesisError  one segment produced no audio, even after a retry
-    └── EncodingError              ffmpeg failed to encode or decode audio
+    ├── EncodingError              ffmpeg failed to encode or decode audio
+    └── BrokerError                the distributed queue's broker (Redis) cannot be reached
 
 A ``SegmentSynthesisError`` spoils one utterance and names it; a ``ToolMissingError`` means no
 build can succeed on this machine until a package is installed.
@@ -99,3 +100,7 @@ class SegmentSynthesisError(SynthesisError):
 
 class EncodingError(AudionewsError):
     """ffmpeg could not encode or decode audio."""
+
+
+class BrokerError(AudionewsError):
+    """The distributed queue's broker (Redis) cannot be reached or used."""

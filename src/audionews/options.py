@@ -57,6 +57,9 @@ class BuildOptions:
     clips: also write every chapter as a clip (S.clips/).
     cache, cache_folder: the segment cache, and where it lives (None: the user's cache).
     feed: a feed folder to build into and publish in; None for none.
+    page: also write the episode page (S.html); a feed's episodes always get theirs.
+    daisy: also write a DAISY 2.02 talking book (S.daisy/ and S.daisy.zip).
+    epub: also write an EPUB 3 talking book with media overlays (S.epub).
     max_article_bytes: an article file larger than this is refused before it is read.
     """
 
@@ -75,8 +78,25 @@ class BuildOptions:
     cache: bool = True
     cache_folder: Path | None = None
     feed: Path | None = None
+    page: bool = False
+    daisy: bool = False
+    epub: bool = False
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
 
 
-# Options that change where or how fast an episode is made, never what it contains.
-NOT_CONTENT = frozenset({"jobs", "cache", "cache_folder", "lexicon", "feed", "max_article_bytes"})
+# Options that change where or how fast an episode is made, never what it contains. The page
+# and the talking books render the episode as it is, so they leave its build key alone; a build
+# that asks for one whose file is missing is still not up to date (every target must exist).
+NOT_CONTENT = frozenset(
+    {
+        "jobs",
+        "cache",
+        "cache_folder",
+        "lexicon",
+        "feed",
+        "page",
+        "daisy",
+        "epub",
+        "max_article_bytes",
+    }
+)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import os
 import re
+import resource
 import threading
 import time
 import unicodedata
@@ -26,9 +26,10 @@ from pathlib import Path
 from audionews import __version__, data, outputs
 from audionews.article import Article, Paragraph
 from audionews.audio.assemble import assemble
-from audionews.audio.cache import CachedEngine, SegmentCache
-from audionews.audio.encode import Measurement, encode_mp3, measure
-from audionews.audio.speech import AudioSegment
+from audionews.audio.cache import CachedEngine, CalibrationCache, SegmentCache
+from audionews.audio.encode import Format, Measurement, encode_parts, k_energies, plan_parts
+from audionews.audio.loudness import block_peaks, normalise
+from audionews.audio.speech import SAMPLE_RATE, AudioSegment
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
     ROLE_TABLES,
@@ -87,8 +88,9 @@ class Prepared:
 
     @property
     def date(self) -> dt.date | None:
-        """The article's date, read by its locale (the same date speech says)."""
-        return parse_date(self.article.date, self.article.language)
+        """The article's date, read by its locale (the same date speech says); the date it was
+        updated when it gives no other."""
+        return parse_date(self.article.date or self.article.updated, self.article.language)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ class Episode:
     preset: Preset
     notices: tuple[str, ...] = ()
     published: dict[str, object] = field(default_factory=dict)
+    stages: tuple[Stage, ...] = ()
+    spans: tuple[Span, ...] = ()
+    parts: int = 0
+    parts_reused: int = 0
 
     @property
     def mp3(self) -> Path:
@@ -124,6 +130,27 @@ class Episode:
             "chapters": [chapter.summary() for chapter in self.chapters],
             **self.published,
         }
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a build: wall time, and CPU time of this process and of its children
+    (synthesis workers, ffmpeg) while it ran; ``cpu / wall`` is how many cores it kept busy."""
+
+    name: str
+    wall_s: float
+    cpu_self_s: float
+    cpu_children_s: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """Something that ran on its own thread or process within a stage (an encoded part):
+    start and end in seconds from the start of the build."""
+
+    what: str
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -215,24 +242,38 @@ def build(
     targets = targets_of(prepared, out_dir)
     check_targets(targets, inputs=[prepared.source])  # a target that cannot be, before any work
     engine = engine or default_engine(prepared.options)
-    warm = _import_in_background("audionews.audio.loudness")  # scipy: slow to import
     audio = synthesize(prepared, engine, progress)
     clock.lap("synthesis")
-    warm.join()
-    from audionews.audio.loudness import normalise
-
-    track = assemble(prepared.script, audio)
-    gain = normalise(track.samples, track.sample_rate, prepared.preset.loudness)
+    preset = prepared.preset
+    fmt = Format(SAMPLE_RATE, preset.sample_rate, preset.bitrate_kbps)
+    track = assemble(prepared.script, audio, fmt.grid)
     clock.lap("assembly")
+    block = limiter_block(fmt)
+    gain = normalise(
+        block_peaks(track, block),
+        k_energies(track, track.sample_rate, block),
+        track.sample_rate,
+        block,
+        preset.loudness,
+    )
+    clock.lap("normalisation")
     finals = {key: target.path for key, target in targets.items()}
+    store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
+    parts = plan_parts(track.seams, track.size, fmt)
     with _write_errors(out_dir), atomic_files(targets, inputs=[prepared.source]) as paths:
         if progress:
             progress("encoding", 0, 1)
-        preset = prepared.preset
-        slices = gain.slices(track.samples, track.sample_rate)
-        encode_mp3(slices, track.sample_rate, paths["mp3"], preset.sample_rate, preset.bitrate_kbps)
-        measured = measure(paths["mp3"])
-        clock.lap("encoding")
+        measured, reused = encode_parts(
+            track,
+            gain,
+            parts,
+            fmt,
+            paths["mp3"],
+            jobs=prepared.options.jobs,
+            store=store,
+            trace=clock.span,
+        )
+        clock.lap("encoding and measuring")
         tags = episode_tags(prepared, measured)
         context = OutputContext(prepared, track, gain, measured, tags, paths, finals)
         for output in wanted:
@@ -253,16 +294,27 @@ def build(
         prepared.preset,
         prepared.notices,
         published,
+        tuple(clock.stages),
+        tuple(clock.spans),
+        len(parts),
+        reused,
     )
+
+
+def limiter_block(fmt: Format) -> int:
+    """The limiter's block: about 1 ms, dividing the seam grid, so that a part's gains are
+    the same wherever in the track the part lies (its cached encoding stays valid)."""
+    most = max(1, fmt.input_rate // 1000)
+    return max(d for d in range(1, most + 1) if fmt.grid % d == 0)
 
 
 def default_engine(options: BuildOptions) -> SpeechEngine:
     """pyttsx3 over espeak-ng, behind the segment cache unless the options turn it off."""
     require_espeak()
-    engine: SpeechEngine = Pyttsx3Engine(options.jobs)
-    if options.cache:
-        engine = CachedEngine(engine, SegmentCache(options.cache_folder))
-    return engine
+    if not options.cache:
+        return Pyttsx3Engine(options.jobs)
+    cache = SegmentCache(options.cache_folder)
+    return CachedEngine(Pyttsx3Engine(options.jobs, CalibrationCache(cache)), cache)
 
 
 def synthesize(
@@ -305,6 +357,8 @@ def episode_tags(prepared: Prepared, measured: Measurement) -> EpisodeTags:
         transcript=prepared.script.transcript(),
         extra=(
             ("audionews:guid", episode_guid(article.title, prepared.date)),
+            # TLAN holds ISO 639-2 only: the full BCP 47 tag ("en-GB") is kept here.
+            ("audionews:language", article.language),
             ("audionews:build_key", build_key(prepared)),
             ("audionews:preset", prepared.preset.name),
             ("audionews:loudness_lufs", f"{measured.lufs:.1f}"),
@@ -318,14 +372,19 @@ def episode_tags(prepared: Prepared, measured: Measurement) -> EpisodeTags:
 def build_key(prepared: Prepared) -> str:
     """What decides an episode's content: the article's bytes, the profile and lexicons, the
     options that change the output, and the program's version. Same key, same episode."""
-    options = prepared.options
+    return content_key(_bytes(prepared.source), prepared.options)
+
+
+def content_key(article: bytes, options: BuildOptions) -> str:
+    """``build_key`` from the article's bytes, before anything reads them: the distributed
+    queue names a task by it on a machine that never parses the article."""
     digest = hashlib.sha256()
 
     def add(label: str, content: bytes) -> None:
         digest.update(label.encode() + b"\0" + hashlib.sha256(content).digest())
 
     add("version", __version__.encode())
-    add("article", _bytes(prepared.source))
+    add("article", article)
     add("profile", _bytes(find_profile(options.voices)))
     add("lexicon", data.LEXICON.read_bytes())
     if options.lexicon is not None:
@@ -354,21 +413,34 @@ def up_to_date(prepared: Prepared, out_dir: Path) -> Path | None:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 class _Clock:
+    """Wall and CPU time of each stage, and spans of work on other threads."""
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
-        self.started = time.perf_counter()
+        self.stages: list[Stage] = []
+        self.spans: list[Span] = []
+        self.origin = self.started = time.perf_counter()
+        self.cpu = _cpu()
+        self.lock = threading.Lock()
 
     def lap(self, stage: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), _cpu()
         self.timings[stage] = now - self.started
-        self.started = now
+        self.stages.append(
+            Stage(stage, now - self.started, cpu[0] - self.cpu[0], cpu[1] - self.cpu[1])
+        )
+        self.started, self.cpu = now, cpu
 
-
-def _import_in_background(module: str) -> threading.Thread:
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-    thread.start()
-    return thread
+    def span(self, what: str, started: float, ended: float) -> None:
+        with self.lock:
+            self.spans.append(Span(what, started - self.origin, ended - self.origin))
 
 
 def _output_folder(options: BuildOptions, out_dir: Path) -> Path:

@@ -19,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from audionews.errors import AudionewsError, EncodingError, SynthesisError, ToolMissingError
@@ -104,17 +104,36 @@ def stops_held() -> Iterator[None]:
                 os.kill(os.getpid(), signum)
 
 
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
 def _start(program: Program, command: list[str], **popen: object) -> subprocess.Popen[bytes]:
     """Start ``command``; the caller holds stops (``stops_held``) until it owns the process."""
     try:
-        return subprocess.Popen(command, **popen)  # type: ignore[call-overload, no-any-return]
+        process: subprocess.Popen[bytes] = subprocess.Popen(command, **popen)  # type: ignore[call-overload]
     except OSError as exc:
         raise program.error(f"{program.name} could not be started: {exc}") from None
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+        # Finished ones are forgotten here, so the set stays as small as what runs.
+        _RUNNING.difference_update({p for p in _RUNNING if p.returncode is not None})
+    return process
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.kill()
     process.wait()
+
+
+def stop_running() -> None:
+    """Kill every program started here that still runs: what a build does when it is
+    interrupted while other threads wait on programs (Ctrl-C reaches the main thread only)."""
+    with _RUNNING_LOCK:
+        running = [p for p in _RUNNING if p.poll() is None]
+    for process in running:
+        with contextlib.suppress(OSError):
+            process.kill()
 
 
 def _failure(program: Program, returncode: int, log: str, doing: str) -> AudionewsError:
@@ -199,6 +218,85 @@ def stream(program: Program, arguments: Sequence[str], chunks: Iterable[bytes]) 
             process.stderr.close()
     if returncode != 0:
         raise _failure(program, returncode, b"".join(errors).decode("utf-8", "replace"), "")
+
+
+def pipe_through(
+    program: Program,
+    arguments: Sequence[str],
+    chunks: Iterable[bytes],
+    consume: Callable[[bytes], None],
+    *,
+    doing: str = "",
+    read_size: int = 1 << 20,
+) -> None:
+    """Run ``program`` as a filter: ``chunks`` go to its standard input (from a thread) while
+    its standard output is handed to ``consume`` piece by piece, so neither side is ever held
+    whole. Stopped if anything fails or the build is interrupted."""
+    command = [require(program), *arguments]
+    process: subprocess.Popen[bytes] | None = None
+    errors: list[bytes] = []
+    failures: list[BaseException] = []
+    threads: list[threading.Thread] = []
+    try:
+        with stops_held():
+            process = _start(
+                program,
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stderr = process.stdin, process.stderr
+        assert stderr is not None
+
+        def feed() -> None:
+            try:
+                for chunk in chunks:
+                    stdin.write(chunk)
+            except BrokenPipeError:
+                pass  # the program stopped reading: its exit status says why
+            except BaseException as exc:  # handed to the caller's thread below
+                failures.append(exc)
+            finally:
+                with contextlib.suppress(OSError):
+                    stdin.close()
+
+        threads = [
+            threading.Thread(target=feed, daemon=True),
+            threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        while piece := process.stdout.read(read_size):
+            consume(piece)
+        returncode = process.wait()
+    except BaseException:
+        if process is not None and process.poll() is None:
+            _stop(process)
+        raise
+    finally:
+        for thread in threads:
+            thread.join()
+        if process is not None:
+            for stream_ in (process.stdout, process.stderr):
+                if stream_ is not None:
+                    stream_.close()
+    if failures:
+        raise failures[0]
+    if returncode != 0:
+        raise _failure(program, returncode, b"".join(errors).decode("utf-8", "replace"), doing)
+
+
+def filter_ffmpeg(
+    arguments: Sequence[str],
+    chunks: Iterable[bytes],
+    consume: Callable[[bytes], None],
+    *,
+    doing: str = "",
+) -> None:
+    """ffmpeg as a filter between ``chunks`` and ``consume``: EncodingError if it fails."""
+    pipe_through(FFMPEG, ffmpeg_arguments(arguments), chunks, consume, doing=doing)
 
 
 def ffmpeg_arguments(arguments: Sequence[str], log_level: str = "error") -> list[str]:

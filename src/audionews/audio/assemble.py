@@ -6,10 +6,21 @@ filled once, so assembly is linear in the episode's length and holds the audio o
 
 The Timeline is the single source of every time the outputs carry: ID3 chapters, JSON
 chapters, transcript cues and clips are all read from it.
+
+The track is held once, as its utterances (16-bit, trimmed) at their places: the pauses are
+never stored, and ``Track.read`` gives any slice. It also says where the encoder may cut it
+into parts (``Track.seams``): at chapter starts, and in long chapters at a paragraph's pause
+every ``PART_SECONDS`` or so. A seam lies on the encoder's grid (a whole number of MP3
+frames, see encode.py) inside a pause, with the pause's silence on both sides; to put it
+there the pause is lengthened or shortened by at most half the grid (13 ms at 44.1 kHz). The
+part after a seam always starts with the same silence before its speech, so a part's samples
+depend only on its own segments: an edit elsewhere leaves them, and their cached encoding, as
+they were.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import ctypes
 from dataclasses import dataclass
@@ -24,19 +35,54 @@ SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 6
 # Left around the speech after trimming: plosives start and sibilants end below the threshold.
 EDGE_MS = 15
+# A chapter longer than this is cut into parts at paragraph pauses, for the encoder's cores.
+PART_SECONDS = 30
+# Only pauses this long (a paragraph's, a section's) hold a seam inside a chapter.
+SEAM_PAUSE_MS = 600
 
 
 @dataclass(frozen=True)
 class Track:
-    """The assembled episode audio: 16-bit mono samples at ``sample_rate``, and its Timeline."""
+    """The assembled episode audio: 16-bit mono at ``sample_rate``, and its Timeline.
 
-    samples: np.ndarray
+    pieces: (position, samples) of every utterance, in order; silence everywhere else.
+    size: the track's length in samples.
+    seams: samples where the encoder may start a part (see the module's docstring).
+    """
+
+    pieces: tuple[tuple[int, np.ndarray], ...]
+    size: int
     sample_rate: int
     timeline: Timeline
+    seams: tuple[int, ...] = ()
 
     @property
     def duration_s(self) -> float:
-        return self.samples.size / self.sample_rate
+        return self.size / self.sample_rate
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start`` to ``stop`` (clamped to the track), silence filled in."""
+        start, stop = max(0, start), min(stop, self.size)
+        out = np.zeros(max(0, stop - start), dtype="<i2")
+        first = max(0, bisect.bisect_right(self._starts, start) - 1)
+        for position, samples in self.pieces[first:]:
+            if position >= stop:
+                break
+            end = position + samples.size
+            if end <= start:
+                continue
+            lo, hi = max(start, position), min(stop, end)
+            out[lo - start : hi - start] = samples[lo - position : hi - position]
+        return out
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The whole track as one array (a copy: for tests and small tracks)."""
+        return self.read(0, self.size)
+
+    @property
+    def _starts(self) -> list[int]:
+        return [position for position, _ in self.pieces]
 
 
 def _ms(samples: int) -> int:
@@ -88,11 +134,11 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def assemble(script: Script, audio: list[AudioSegment | None]) -> Track:
+def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) -> Track:
     """Lay the script's utterances end to end with their pauses.
 
-    ``audio`` is consumed: each utterance is released once it is in the track, so the episode
-    is never held twice.
+    ``audio`` is consumed: each utterance is released once it is trimmed, so the episode is
+    never held twice. ``grid``: the encoder's seam grid in samples (0: no seams).
     """
     segments = [
         (chapter_index, segment_index, segment)
@@ -118,28 +164,43 @@ def assemble(script: Script, audio: list[AudioSegment | None]) -> Track:
         _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if end > start else 0
         for (_, _, segment), (start, end) in zip(segments, spans, strict=True)
     ]
-    total = sum(end - start for start, end in spans) + sum(pauses)
-    track = np.zeros(total, dtype="<i2")
 
     position = 0  # in samples
+    part_start = 0
+    pieces: list[tuple[int, np.ndarray]] = []
+    seams: list[int] = []
     times: list[SegmentTime] = []
     chapter_starts: dict[int, int] = {}
     for index, ((chapter_index, segment_index, _segment), pause, (first, last)) in enumerate(
         zip(segments, pauses, spans, strict=True)
     ):
         utterance = audio[index]
-        # Trimmed at exact samples: the track's length was fixed from these spans.
+        # Trimmed at exact samples.
         trimmed = utterance.get_sample_slice(first, last) if utterance is not None else None
         speech = _cleaned(trimmed) if trimmed is not None else np.zeros(0, dtype="<i2")
         audio[index] = utterance = trimmed = None
         chapter_starts.setdefault(chapter_index, position)
         start = position
-        track[position : position + speech.size] = speech
+        if speech.size:
+            pieces.append((position, speech))
         position += speech.size
         times.append(SegmentTime(chapter_index, segment_index, _ms(start), _ms(position)))
         # The silence left at each edge of the speech counts toward the pause, so the gap a
-        # listener hears between two utterances is exactly the pause the script asked for.
-        position += pause
+        # listener hears between two utterances is exactly the pause the script asked for
+        # (give or take half the grid where a seam is put).
+        following = segments[index + 1] if index + 1 < len(segments) else None
+        seam = None
+        if grid and following is not None:
+            new_chapter = following[0] != chapter_index
+            long_part = position - part_start >= PART_SECONDS * SAMPLE_RATE
+            if new_chapter or (long_part and _segment.pause_ms >= SEAM_PAUSE_MS):
+                seam = _seam(position, pause, grid)
+        if seam is None:
+            position += pause
+        else:
+            seams.append(seam)
+            part_start = seam
+            position = seam + pause // 2
         if index % 64 == 63:
             _release_freed_memory()
     _release_freed_memory()
@@ -156,4 +217,24 @@ def assemble(script: Script, audio: list[AudioSegment | None]) -> Track:
         )
         for i, chapter in enumerate(script.chapters)
     )
-    return Track(track, SAMPLE_RATE, Timeline(tuple(times), chapters, duration_ms))
+    return Track(
+        tuple(pieces),
+        position,
+        SAMPLE_RATE,
+        Timeline(tuple(times), chapters, duration_ms),
+        tuple(seams),
+    )
+
+
+# What a seam needs of silence before it (the encoder's delay and padding, at most 1152 output
+# samples: 1152 input samples at the lowest output rate, 22.05 kHz) and a margin.
+SEAM_SILENCE = 1152 + 64
+
+
+def _seam(speech_end: int, pause: int, grid: int) -> int | None:
+    """Where a seam goes in the pause after ``speech_end``: a multiple of ``grid`` at which
+    the next part starts ``pause // 2`` samples before its speech, or None if the pause is too
+    short to hold one with silence on both sides."""
+    lead = pause // 2
+    seam = round((speech_end + pause - lead) / grid) * grid
+    return seam if seam - speech_end >= SEAM_SILENCE and lead >= SEAM_SILENCE else None

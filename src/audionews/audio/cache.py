@@ -10,8 +10,8 @@ sentence, only that sentence is synthesised again.
   A write that fails (a full disk) removes its temporary file; one that was killed leaves it
   to ``trim``, which removes temporaries whose writer has gone.
 - Never plays a corrupt entry: each starts with a magic string and the SHA-256 of its audio,
-  checked on every read, and its audio must be whole 16-bit samples; a bad entry is deleted
-  and the utterance synthesised again.
+  checked on every read (and an utterance's audio must be whole 16-bit samples); a bad entry
+  is deleted and the utterance synthesised again.
 - Bounded: reads refresh an entry's time, and ``trim`` deletes the least recently used
   entries until the cache is under its size cap.
 """
@@ -19,8 +19,10 @@ sentence, only that sentence is synthesised again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import struct
 import tempfile
 import time
 from collections.abc import Sequence
@@ -30,6 +32,7 @@ from pathlib import Path
 
 from audionews.audio.speech import SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
+from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError
 from audionews.tools import run_espeak
 
@@ -59,6 +62,7 @@ def engine_version(engine: SpeechEngine) -> str:
     return f"{name}/pyttsx3-{pyttsx3_version}/{_espeak_version()}"
 
 
+@functools.cache
 def _espeak_version() -> str:
     try:
         listed = run_espeak(["--version"], timeout=10).stdout.decode("utf-8", "replace")
@@ -92,7 +96,6 @@ class SegmentCache:
         if (
             not data.startswith(MAGIC)
             or not body
-            or len(body) % SAMPLE_WIDTH  # half a sample: never speech
             or hashlib.sha256(body).digest() != data[len(MAGIC) : len(MAGIC) + DIGEST]
         ):
             self.corrupt += 1
@@ -101,6 +104,10 @@ class SegmentCache:
         with contextlib.suppress(OSError):
             os.utime(path)  # least recently used is what trim removes first
         return body
+
+    def discard(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
 
     def put(self, key: str, audio: bytes) -> None:
         path = self._path(key)
@@ -179,9 +186,7 @@ class CachedEngine:
     ) -> list[AudioSegment]:
         self._version = self._version or engine_version(self.engine)
         keys = [self.cache.key(u, self._version) for u in utterances]
-        found: list[AudioSegment | None] = [
-            None if (pcm := self.cache.get(k)) is None else speech(pcm) for k in keys
-        ]
+        found: list[AudioSegment | None] = [self._speech(k) for k in keys]
         missing = [i for i, audio in enumerate(found) if audio is None]
         if missing:
             done_before = len(utterances) - len(missing)
@@ -198,3 +203,39 @@ class CachedEngine:
         elif progress:
             progress(len(utterances), len(utterances))
         return [audio for audio in found if audio is not None]
+
+    def _speech(self, key: str) -> AudioSegment | None:
+        """A cached utterance, or None: an entry whose checksum holds but whose audio is not
+        whole 16-bit samples (never speech) is dropped and synthesised again."""
+        pcm = self.cache.get(key)
+        if pcm is not None and len(pcm) % SAMPLE_WIDTH:
+            self.cache.corrupt += 1
+            self.cache.discard(key)
+            return None
+        return None if pcm is None else speech(pcm)
+
+
+class CalibrationCache:
+    """How long the calibration sentence lasts in each voice (synth.reference_seconds), kept
+    in the segment cache per voice settings and engine version: measured with the espeak-ng
+    program once, not at the start of every build."""
+
+    def __init__(self, cache: SegmentCache, engine: str = "pyttsx3-espeak-ng") -> None:
+        self.cache = cache
+        self.engine = engine
+
+    def _key(self, voice: Voice) -> str:
+        material = "\x1f".join(
+            ["calibration", f"{self.engine}/{_espeak_version()}", *map(str, astuple(voice))]
+        )
+        return "calibration-" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def get(self, voice: Voice) -> float | None:
+        data = self.cache.get(self._key(voice))
+        if data is None or len(data) != 8:
+            return None
+        (seconds,) = struct.unpack("<d", data)
+        return float(seconds) if seconds > 0 else None
+
+    def put(self, voice: Voice, seconds: float) -> None:
+        self.cache.put(self._key(voice), struct.pack("<d", seconds))

@@ -1,20 +1,64 @@
 """Float samples -> MP3 through ffmpeg's LAME encoder, resampled once, at the end.
 
-The finished MP3 is measured by decoding it through ffmpeg's ebur128 filter (ITU-R BS.1770
-integrated loudness and true peak): the figures in the tags are the file's own.
+An episode is encoded in parts, side by side on every core, and joined into one gapless CBR
+MP3 that decodes as a one-piece encode of the same track would (``encode_parts``):
+
+- LAME starts every stream with 576 samples of delay (plus the decoder's 529) and ends it with
+  padding: measured here, N samples make ceil((N + 1152) / frame) frames (1152 samples a frame
+  at 32 kHz and up, 576 below), so a part given exactly 1152 fewer samples than its frames
+  hold ends on a frame boundary with 576 samples of padding. Parts start on frame boundaries
+  of the whole file (``Format.grid``), the part before each seam stops 1152 output samples
+  short, and that stretch lies in a pause between segments (assemble.py puts seams there):
+  the decoder's delay and the padding fall on silence, and every part's audio lands on the
+  very sample a one-piece encode puts it, on the same frame grid.
+- Each part's first frame is ffmpeg's Info frame; the joined file has one, carrying the whole
+  stream's frame count, byte count, seek table, delay and last padding, music length and
+  CRC (``mp3.info_frame``), so players get the exact duration and gapless trimming.
+- Each part is decoded (ffmpeg's own decoder, gapless) and measured as it is done: the
+  K-weighted energy of every few samples on the file's own grid, and the true peak.
+  Integrated loudness of the file is BS.1770's gating over the joined energies and the true
+  peak is the largest part's, so the tags carry the figures of the file itself without
+  decoding it again. The tests check them against ffmpeg's ebur128 on the finished file.
+- A part whose samples, gain and format were encoded before is taken from the cache: after a
+  one-sentence edit only the part that holds it is encoded again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import os
 import re
-from collections.abc import Iterable
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from audionews import __version__
+from audionews.audio import mp3
+from audionews.audio.loudness import (
+    GainCurve,
+    Samples,
+    gated_loudness,
+    k_weighting_filter,
+    peak_dbfs,
+    read,
+    true_peak,
+)
 from audionews.errors import EncodingError
-from audionews.tools import run_ffmpeg, stream_ffmpeg
+from audionews.tools import filter_ffmpeg, run_ffmpeg, stop_running, stream_ffmpeg
+
+# LAME's quality 7: half the encoding time of its default, for no difference a listener hears
+# in speech at these bit rates.
+COMPRESSION_LEVEL = "7"
+# LAME's encoder delay plus its least padding, in output samples (measured, see above).
+SEAM_SAMPLES = 1152
 
 
 @dataclass(frozen=True)
@@ -63,6 +107,14 @@ def encode_mp3(
     exact duration.
     """
     slices = [samples] if isinstance(samples, np.ndarray) else samples
+    count = 0
+
+    def chunks() -> Iterable[bytes]:
+        nonlocal count
+        for part in slices:
+            count += part.size
+            yield np.ascontiguousarray(part, dtype="<f4").tobytes()
+
     stream_ffmpeg(
         [
             "-f",
@@ -83,14 +135,38 @@ def encode_mp3(
             "libmp3lame",
             "-b:a",
             f"{bitrate_kbps}k",
-            # LAME's quality 7: half the encoding time of its default, for no difference a
-            # listener hears in speech at these bit rates.
             "-compression_level",
-            "7",
+            COMPRESSION_LEVEL,
             *mp3_output(path),
         ],
-        (np.ascontiguousarray(part, dtype="<f4").tobytes() for part in slices),
+        chunks(),
     )
+    fix_padding(path, round(count * sample_rate / input_rate))
+
+
+def frame_samples(sample_rate: int) -> int:
+    return 1152 if sample_rate >= 32000 else 576
+
+
+def fix_padding(path: Path, samples: int) -> None:
+    """Make the Info frame of the MP3 at ``path`` (no ID3 tag yet) say the padding its
+    ``samples`` of audio really have (see mp3.with_padding)."""
+    with open(path, "r+b") as handle:
+        data = handle.read()
+        stream = mp3.split(data)
+        tag = mp3.read_tag(stream.info)
+        rate = _stream_rate(stream.info)
+        padding = stream.frames * frame_samples(rate) - samples - tag.delay
+        if padding != tag.padding and 0 <= padding < 4096:
+            handle.seek(0)
+            handle.write(mp3.with_padding(stream.info, padding))
+
+
+def _stream_rate(info: bytes) -> int:
+    version, index = (info[1] >> 3) & 3, (info[2] >> 2) & 3
+    return {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}[version][
+        index
+    ]
 
 
 def measure(path: Path) -> Measurement:
@@ -105,3 +181,415 @@ def measure(path: Path) -> Measurement:
     if not loudness or not peak:
         raise EncodingError(f"ffmpeg did not report the loudness of {path}")
     return Measurement(float(loudness.group(1)), float(peak.group(1)))
+
+
+# --- an episode in parts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    """What the track is encoded into: input rate (the track's), output rate, bit rate."""
+
+    input_rate: int
+    sample_rate: int
+    bitrate_kbps: int
+
+    @property
+    def frame(self) -> int:
+        """Samples in one MP3 frame."""
+        return frame_samples(self.sample_rate)
+
+    @property
+    def grid(self) -> int:
+        """The least number of input samples that is a whole number of output frames: parts
+        start on multiples of it, so each is resampled in phase with the whole track."""
+        unit = self.frame * self.input_rate
+        return unit // math.gcd(unit, self.sample_rate)
+
+    def output_samples(self, count: int) -> int:
+        return round(count * self.sample_rate / self.input_rate)
+
+    @property
+    def seam_input(self) -> int:
+        """Input samples before a seam that a part leaves to LAME's delay and padding."""
+        return -(-SEAM_SAMPLES * self.input_rate // self.sample_rate)
+
+    @property
+    def measure_block(self) -> int:
+        """Output samples per energy value: divides both a frame and 100 ms."""
+        return math.gcd(self.frame, max(1, round(self.sample_rate / 10)))
+
+
+@dataclass(frozen=True)
+class Part:
+    """Input samples ``start`` to ``stop`` of the track, encoded on their own; ``stop`` is the
+    next part's ``start`` (a multiple of ``Format.grid``) or the track's end."""
+
+    start: int
+    stop: int
+    last: bool
+
+    def input_stop(self, fmt: Format) -> int:
+        """Where the part's samples end: short of the seam by what LAME adds there."""
+        if self.last:
+            return self.stop
+        frames_out = fmt.output_samples(self.stop - self.start)
+        wanted = frames_out - SEAM_SAMPLES
+        count = wanted * fmt.input_rate // fmt.sample_rate
+        while fmt.output_samples(count) > wanted:
+            count -= 1
+        return self.start + count
+
+    def frames(self, fmt: Format) -> int | None:
+        """How many frames the part must make (None for the last: whatever remains)."""
+        return None if self.last else fmt.output_samples(self.stop - self.start) // fmt.frame
+
+
+def plan_parts(seams: Sequence[int], size: int, fmt: Format) -> list[Part]:
+    """Parts between ``seams`` (input samples where a part may start, multiples of the grid,
+    each after at least ``fmt.seam_input`` samples of silence)."""
+    starts = [0, *sorted(s for s in set(seams) if 0 < s < size and s % fmt.grid == 0)]
+    return [
+        Part(start, starts[i + 1] if i + 1 < len(starts) else size, i + 1 == len(starts))
+        for i, start in enumerate(starts)
+    ]
+
+
+@dataclass(frozen=True)
+class EncodedPart:
+    """A part as ffmpeg wrote it (its Info frame, then its frames) and its measurement:
+    K-weighted sum of squares per ``Format.measure_block`` output samples, true peak."""
+
+    data: bytes
+    energies: np.ndarray
+    peak: float
+
+    def pack(self) -> bytes:
+        return (
+            struct.pack("<Id", len(self.data), self.peak)
+            + self.data
+            + self.energies.astype("<f8").tobytes()
+        )
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> EncodedPart:
+        length, peak = struct.unpack_from("<Id", blob)
+        head = struct.calcsize("<Id")
+        data = blob[head : head + length]
+        energies = np.frombuffer(blob[head + length :], dtype="<f8")
+        return cls(data, energies, peak)
+
+
+class PartStore(Protocol):
+    """Where encoded parts are kept between builds (the segment cache)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, audio: bytes) -> None: ...
+
+
+Trace = Callable[[str, float, float], None]
+"""Called as trace(what, started, ended) with perf_counter times, from any thread."""
+
+
+def part_key(track: np.ndarray | Samples, gain: GainCurve, part: Part, fmt: Format) -> str:
+    """What decides a part's encoded bytes: its samples, their gain, the format, our version."""
+    digest = hashlib.sha256()
+    digest.update(repr((__version__, fmt, COMPRESSION_LEVEL, part.last)).encode())
+    stop = part.input_stop(fmt)
+    digest.update(struct.pack("<QQ", stop - part.start, part.stop - part.start))
+    digest.update(np.ascontiguousarray(read(track, part.start, stop)).tobytes())
+    first, last = part.start // gain.block, -(-stop // gain.block) + 1
+    digest.update(np.ascontiguousarray(gain.gains[max(0, first - 1) : last]).tobytes())
+    return "part-" + digest.hexdigest()
+
+
+def _encode_group(
+    track: np.ndarray | Samples,
+    gain: GainCurve,
+    parts: Sequence[Part],
+    fmt: Format,
+    folder: str,
+) -> list[bytes]:
+    """Encode ``parts`` in one ffmpeg (starting one costs about 0.1 s of CPU here: it loads
+    over 200 libraries): their samples one after another on its input, cut apart again
+    sample-exactly (``atrim``), each resampled and encoded on its own into its own file."""
+    lengths = [part.input_stop(fmt) - part.start for part in parts]
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    paths = [Path(folder) / f"part-{part.start}.mp3" for part in parts]
+    chains = [
+        f"atrim=start_sample={bounds[i]}:end_sample={bounds[i + 1]},asetpts=PTS-STARTPTS,"
+        f"aresample={fmt.sample_rate}:resampler=soxr[p{i}]"
+        for i in range(len(parts))
+    ]
+    if len(parts) == 1:
+        graph = f"[0:a]{chains[0]}"
+    else:
+        outputs = "".join(f"[s{i}]" for i in range(len(parts)))
+        graph = ";".join(
+            [f"[0:a]asplit={len(parts)}{outputs}", *(f"[s{i}]{c}" for i, c in enumerate(chains))]
+        )
+    encoders: list[str] = []
+    for i, path in enumerate(paths):
+        encoders += [
+            *("-map", f"[p{i}]", "-ar", str(fmt.sample_rate), "-ac", "1"),
+            *("-codec:a", "libmp3lame", "-b:a", f"{fmt.bitrate_kbps}k"),
+            *("-compression_level", COMPRESSION_LEVEL),
+            *mp3_output(path),
+        ]
+
+    def samples() -> Iterable[bytes]:
+        for part in parts:
+            for piece in gain.slices(track, fmt.input_rate, part.start, part.input_stop(fmt)):
+                yield np.ascontiguousarray(piece, dtype="<f4").tobytes()
+
+    stream_ffmpeg(
+        [
+            *("-f", "f32le", "-ar", str(fmt.input_rate), "-ac", "1", "-i", "pipe:0"),
+            *("-filter_complex", graph),
+            *encoders,
+        ],
+        samples(),
+    )
+    encoded = [path.read_bytes() for path in paths]
+    for path in paths:
+        path.unlink()
+    return encoded
+
+
+def _measure_group(
+    datas: Sequence[bytes], parts: Sequence[Part], fmt: Format, folder: str
+) -> list[EncodedPart]:
+    """Decode encoded parts as a gapless decoder does, in one ffmpeg, each into its samples
+    and their K-weighting side by side, and measure each on the file's own grid."""
+    sources = [Path(folder) / f"measure-{part.start}.mp3" for part in parts]
+    decoded = [path.with_suffix(".f32") for path in sources]
+    k_filter = k_weighting_filter(fmt.sample_rate)
+    chains = [
+        f"[{i}:a]aformat=sample_fmts=dbl:channel_layouts=mono,asplit=2[r{i}][k{i}];"
+        f"[k{i}]{k_filter}[w{i}];[r{i}]aformat=sample_fmts=flt[a{i}];"
+        f"[w{i}]aformat=sample_fmts=flt[b{i}];"
+        f"[a{i}][b{i}]join=inputs=2:channel_layout=stereo[m{i}]"
+        for i in range(len(parts))
+    ]
+    arguments: list[str] = []
+    for path, data in zip(sources, datas, strict=True):
+        path.write_bytes(data)
+        arguments += ["-i", str(path)]
+    arguments += ["-filter_complex", ";".join(chains)]
+    for i, path in enumerate(decoded):
+        # Through files, not a pipe: numpy reads each in one call.
+        arguments += ["-map", f"[m{i}]", "-f", "f32le", "-y", str(path)]
+    try:
+        run_ffmpeg(arguments, doing="decode the encoded parts")
+        return [
+            _measured(data, np.fromfile(path, dtype="<f4").reshape(-1, 2), part, fmt)
+            for data, path, part in zip(datas, decoded, parts, strict=True)
+        ]
+    finally:
+        for path in (*sources, *decoded):
+            path.unlink(missing_ok=True)
+
+
+def _measured(data: bytes, pairs: np.ndarray, part: Part, fmt: Format) -> EncodedPart:
+    block = fmt.measure_block
+    # The part spans whole frames of the file up to the next part's start; past its own
+    # samples that is the silence of the seam.
+    span = pairs.shape[0] if part.last else fmt.output_samples(part.stop - part.start)
+    if pairs.shape[0] > span:
+        raise EncodingError("an encoded part decoded longer than its place in the episode")
+    weighted = np.zeros(-(-span // block) * block, dtype=np.float32)
+    weighted[: pairs.shape[0]] = pairs[:, 1]
+    rows = weighted.reshape(-1, block)
+    energies = np.einsum("ij,ij->i", rows, rows).astype(np.float64)
+    return EncodedPart(data, energies, true_peak(np.ascontiguousarray(pairs[:, 0])))
+
+
+def _groups(parts: Sequence[Part], count: int) -> list[list[int]]:
+    """Parts (by index) dealt to ``count`` groups of about equal length, longest first."""
+    groups: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for index in sorted(range(len(parts)), key=lambda i: parts[i].start - parts[i].stop):
+        least = loads.index(min(loads))
+        groups[least].append(index)
+        loads[least] += parts[index].stop - parts[index].start
+    return [sorted(group) for group in groups if group]
+
+
+def encode_parts(
+    track: np.ndarray | Samples,
+    gain: GainCurve,
+    parts: Sequence[Part],
+    fmt: Format,
+    path: Path,
+    *,
+    jobs: int | None = None,
+    store: PartStore | None = None,
+    trace: Trace | None = None,
+) -> tuple[Measurement, int]:
+    """Encode ``parts`` of the track side by side (``jobs`` groups at once, one ffmpeg each
+    to encode and one to decode), join them into one MP3 at ``path`` and return its
+    measurement and how many parts came from ``store``."""
+    workers = max(1, jobs or os.cpu_count() or 1)
+    encoded: list[EncodedPart | None] = [None] * len(parts)
+    keys = [part_key(track, gain, part, fmt) if store is not None else "" for part in parts]
+    if store is not None:
+        for i, key in enumerate(keys):
+            if (blob := store.get(key)) is None:
+                continue
+            try:
+                cached = EncodedPart.unpack(blob)
+                _check(cached, parts[i], fmt)
+            except (EncodingError, ValueError, struct.error):
+                continue  # a stale or damaged entry: encoded again
+            encoded[i] = cached
+    reused = sum(part is not None for part in encoded)
+    missing = [i for i, part in enumerate(encoded) if part is None]
+    for i in missing:
+        _check_silent_seam(track, parts[i], fmt)
+
+    def group_work(indices: list[int], folder: str) -> None:
+        chosen = [parts[i] for i in indices]
+        started = time.perf_counter()
+        datas = _encode_group(track, gain, chosen, fmt, folder)
+        encoded_at = time.perf_counter()
+        seconds = sum(p.stop - p.start for p in chosen) / fmt.input_rate
+        if trace:
+            trace(f"encode {len(chosen)} parts, {seconds:.0f} s", started, encoded_at)
+        for i, done in zip(indices, _measure_group(datas, chosen, fmt, folder), strict=True):
+            _check(done, parts[i], fmt)
+            encoded[i] = done
+            if store is not None:
+                store.put(keys[i], done.pack())
+        if trace:
+            trace(f"measure {len(chosen)} parts, {seconds:.0f} s", encoded_at, time.perf_counter())
+
+    if missing:
+        groups = [
+            [missing[i] for i in group] for group in _groups([parts[i] for i in missing], workers)
+        ]
+        # In memory where there is a tmpfs: the parts are written and read once.
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        with (
+            tempfile.TemporaryDirectory(prefix="audionews-parts-", dir=shm) as folder,
+            ThreadPoolExecutor(len(groups)) as pool,
+        ):
+            futures = [pool.submit(group_work, group, folder) for group in groups]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                # Interrupted, or one group failed: the others stop now, not when done.
+                for future in futures:
+                    future.cancel()
+                stop_running()
+                raise
+    started = time.perf_counter()
+    last = parts[-1]
+    last_samples = fmt.output_samples(last.input_stop(fmt) - last.start)
+    measurement = _join([part for part in encoded if part is not None], path, fmt, last_samples)
+    if trace:
+        trace("join parts", started, time.perf_counter())
+    return measurement, reused
+
+
+def _check(encoded: EncodedPart, part: Part, fmt: Format) -> None:
+    """A part must make exactly the frames its place in the episode holds."""
+    wanted = part.frames(fmt)
+    if wanted is not None and mp3.split(encoded.data).frames != wanted:
+        raise EncodingError(
+            f"an encoded part made {mp3.split(encoded.data).frames} frames, not {wanted}"
+        )
+
+
+def _check_silent_seam(track: np.ndarray | Samples, part: Part, fmt: Format) -> None:
+    """What a part leaves out before its seam must be silence, or the join would lose it."""
+    if not part.last and read(track, part.input_stop(fmt), part.stop).any():
+        raise EncodingError("a part's seam is not in a pause")
+
+
+def _join(
+    encoded: Sequence[EncodedPart], path: Path, fmt: Format, last_samples: int
+) -> Measurement:
+    streams = [mp3.split(part.data) for part in encoded]
+    tags = [mp3.read_tag(stream.info) for stream in streams]
+    offsets: list[int] = []
+    crc = 0
+    audio_bytes = 0
+    for stream, tag in zip(streams, tags, strict=True):
+        offsets.extend(audio_bytes + offset for offset in stream.offsets)
+        crc = mp3.crc16_combine(crc, tag.music_crc, len(stream.audio))
+        audio_bytes += len(stream.audio)
+    # The last part's true padding (ffmpeg's own figure is capped, see mp3.with_padding).
+    padding = streams[-1].frames * fmt.frame - last_samples - tags[-1].delay
+    info = mp3.info_frame(
+        streams[0].info,
+        frames=len(offsets),
+        audio_bytes=audio_bytes,
+        offsets=offsets,
+        delay=tags[0].delay,
+        padding=padding,
+        music_crc=crc,
+    )
+    with open(path, "wb") as out:
+        out.write(info)
+        for stream in streams:
+            out.write(stream.audio)
+    energies = np.concatenate([part.energies for part in encoded])
+    per_window = max(1, round(fmt.sample_rate / 10) // fmt.measure_block)
+    whole = energies.size // per_window * per_window
+    squares = energies[:whole].reshape(-1, per_window).sum(axis=1) / (
+        per_window * fmt.measure_block
+    )
+    peak = max(part.peak for part in encoded)
+    # One decimal, as the tags and ffmpeg's ebur128 give them.
+    return Measurement(round(gated_loudness(squares), 1), round(peak_dbfs(peak), 1))
+
+
+def k_energies(track: np.ndarray | Samples, rate: int, block: int) -> np.ndarray:
+    """The K-weighted sum of squares of every ``block`` samples of the 16-bit track at unity
+    gain (the gain search's input), filtered by ffmpeg, streamed both ways."""
+    count = -(-track.size // block)
+    energies = np.zeros(count, dtype=np.float32)
+    pending = bytearray()
+    done = 0
+
+    def consume(piece: bytes) -> None:
+        nonlocal done, pending
+        pending += piece
+        usable = len(pending) // (4 * block) * (4 * block)
+        if usable:
+            rows = np.frombuffer(bytes(pending[:usable]), dtype="<f4").reshape(-1, block)
+            sums = np.einsum("ij,ij->i", rows, rows)
+            energies[done : done + sums.size] = sums
+            done += sums.size
+            del pending[:usable]
+
+    step = 10 * rate
+    filter_ffmpeg(
+        [
+            "-f",
+            "s16le",
+            "-ar",
+            str(rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+            "-af",
+            k_weighting_filter(rate),
+            "-f",
+            "f32le",
+            "-",
+        ],
+        (
+            np.ascontiguousarray(read(track, first, first + step), dtype="<i2").tobytes()
+            for first in range(0, track.size, step)
+        ),
+        consume,
+        doing="measure the track's loudness",
+    )
+    if pending:
+        values = np.frombuffer(bytes(pending), dtype="<f4").astype(np.float64)
+        energies[done] = float((values * values).sum())
+    return energies

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import wave
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -70,13 +71,27 @@ class SpeechEngine(Protocol):
     ) -> list[AudioSegment]: ...
 
 
+class References(Protocol):
+    """Calibration figures kept between builds: ``get`` the seconds for a voice, or None."""
+
+    def get(self, voice: Voice) -> float | None: ...
+
+    def put(self, voice: Voice, seconds: float) -> None: ...
+
+
 class Pyttsx3Engine:
-    """pyttsx3 over espeak-ng, in ``jobs`` worker processes."""
+    """pyttsx3 over espeak-ng, in ``jobs`` worker processes.
+
+    references: where the calibration sentence's length in each voice is kept between builds
+        (per voice settings and engine version, see cache.py); None: measured with the
+        espeak-ng program before the workers start, every voice at once.
+    """
 
     name = "pyttsx3-espeak-ng"
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(self, jobs: int | None = None, references: References | None = None) -> None:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.references = references
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
@@ -98,6 +113,21 @@ class Pyttsx3Engine:
                 self._run(groups, utterances, workdir, results, progress, self.jobs)
         return [speech(audio) for audio in results if audio is not None]
 
+    def _references(self, voices: list[Voice]) -> dict[Voice, float | None]:
+        """The calibration reference of each voice: kept ones, the others measured with the
+        espeak-ng program all at once (each run is mostly espeak-ng starting)."""
+        found = {v: self.references.get(v) if self.references else None for v in voices}
+        missing = [voice for voice, seconds in found.items() if seconds is None]
+        if missing:
+            with ThreadPoolExecutor(len(missing)) as pool:
+                for voice, seconds in zip(
+                    missing, pool.map(reference_seconds, missing), strict=True
+                ):
+                    found[voice] = seconds
+                    if seconds is not None and self.references:
+                        self.references.put(voice, seconds)
+        return found
+
     def _run(
         self,
         groups: dict[Voice, list[int]],
@@ -113,6 +143,7 @@ class Pyttsx3Engine:
         so nothing keeps running or writing after the build has stopped.
         """
         context = multiprocessing.get_context("fork")
+        references = self._references(list(groups))
         pools = []
         pending = []
         finished = False
@@ -121,7 +152,7 @@ class Pyttsx3Engine:
                 # Workers in proportion to the group's share, at least one per voice.
                 share = max(1, round(jobs * len(indices) / len(utterances)))
                 workers = min(share, max(1, len(indices) // 8))
-                expected = reference_seconds(voice)
+                expected = references.get(voice)
                 with stops_held():  # a pool half made by Ctrl-C could not be stopped
                     arguments = (workdir, voice, expected, os.getpid())
                     pool = context.Pool(workers, _init_worker, arguments)

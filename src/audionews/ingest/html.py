@@ -28,7 +28,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from audionews.article import Article, Paragraph, Quotation
+from audionews.article import Article, Figure, Paragraph, Quotation
 from audionews.errors import ArticleError
 from audionews.ingest import html_meta
 from audionews.ingest.html_body import (
@@ -93,7 +93,7 @@ def parse_html(
     clean_page(tree)
     clean_page(page)  # nor is a player's or dialog's text a standfirst or a byline
     attributions = html_meta.quote_attributions(copy.deepcopy(page))
-    found = _body(tree, attributions)
+    found = _with_captions(_body(tree, attributions), html_meta.captions_by_image(page))
     if not found:
         raise ArticleError(where, "no article found in the page")
 
@@ -127,6 +127,24 @@ def parse_html(
         source=str(source) if source is not None else None,
         notices=tuple(notices or ()),
     )
+
+
+def _with_captions(found: list[Piece], captions: dict[str, str]) -> list[Piece]:
+    """An image read with its figure's caption after its alternative text ("Image: A woman
+    threads a loom. Ines Carvalho-Reid at the loom she rescued …"): the caption can hold the
+    article's words, quotations too."""
+    result = []
+    for piece in found:
+        block = piece.block
+        caption = captions.get(piece.src) if isinstance(block, Figure) else None
+        if caption and isinstance(block, Figure) and norm(caption) not in norm(block.caption):
+            alt = block.caption.strip()
+            if alt and not re.search(r"[.!?…:]$", alt):
+                alt += "."
+            text = f"{alt} {caption}".strip()
+            piece = Piece(Figure(text), piece.links, piece.src, piece.ghost)
+        result.append(piece)
+    return result
 
 
 def _body(tree: etree._Element, attributions: dict[str, str]) -> list[Piece]:

@@ -513,3 +513,18 @@ def figure_captions(page: Any) -> set[str]:
         if text:
             found.add(text)
     return found
+
+
+def captions_by_image(page: Any) -> dict[str, str]:
+    """Each figure's caption by its image's address, for figures of one image with a
+    figcaption: the extractor keeps the image but drops the caption, which is read with it."""
+    found: dict[str, str] = {}
+    for figure in page.iter("figure"):
+        images = figure.xpath(".//img[@src]")
+        captions = figure.xpath(".//figcaption")
+        if len(images) != 1 or not captions:
+            continue
+        text = " ".join(captions[0].text_content().split())
+        if text:
+            found[images[0].get("src")] = text
+    return found

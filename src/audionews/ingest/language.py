@@ -1,32 +1,43 @@
-"""Telling an article's language from its words, when the page does not declare it.
+"""Telling an article's language from its words, when the article does not declare it.
 
-Counting each language's commonest short words is reliable on article-length text and needs
-no model; it covers the languages audionews has speech rules for, and a few neighbours so that
-they are not mistaken for those.
+py3langid (a maintained fork of langid.py: a naive Bayes model over byte n-grams of 97
+languages, BSD licence, 4.6 MB, no download at run time) was chosen over lingua after both
+were run on the same texts: the 88 pages of the extraction benchmark whose page declares its
+language, our examples and the development half of the quotation gold set (91 texts, 8
+languages). On whole articles py3langid was right on all of them (the one "miss" is a German
+page that declares itself English) and lingua on 89 (it took Indonesian for Malay); on the
+first 80 characters py3langid was right on 89 and lingua (low-accuracy mode) on 87. lingua's
+wheel is 96 MB, and its high-accuracy models took 17 s and 1.2 GB to load against
+py3langid's 0.8 s and 136 MB. The hand-made stop-word counts used before could not tell a
+language they had no list for.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
-_STOPWORDS = {
-    "en": "the and of to in is that for it with was on as are by this be at from have not",
-    "fr": "le la les et des est une un du que dans pour pas sur au qui par avec il ce sont",
-    "es": "el la los las y de que en un una es por con para del se no al lo como su",
-    "pt": "o a os as e de que em um uma do da para com não se por mais dos das ao é",
-    "de": "der die das und ist nicht ein eine zu den von mit sich des auf für im dem",
-    "it": "il la che di e un una per non sono del della con si le da gli al è",
-    "nl": "de het een en van is dat op te in niet met voor zijn er aan ook",
-}
+# Below this many words a guess is not worth more than the default.
+MIN_WORDS = 20
+# What py3langid must be sure of (its normalised probability) for the guess to stand.
+MIN_CONFIDENCE = 0.9
+SAMPLE_CHARS = 20_000
+
 _WORD = re.compile(r"[^\W\d_]+")
-_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def detect_language(text: str) -> str | None:
-    """The most likely language code, or None when the text is too short to tell."""
-    words = [w.lower() for w in _WORD.findall(text[:20000])]
-    if len(words) < 20:
+    """The most likely ISO 639-1 code, or None when the text is too short or unclear."""
+    sample = text[:SAMPLE_CHARS]
+    if len(_WORD.findall(sample)) < MIN_WORDS:
         return None
-    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _SETS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] >= 0.08 * len(words) else None
+    language, confidence = _identifier().classify(sample)
+    return str(language) if confidence >= MIN_CONFIDENCE else None

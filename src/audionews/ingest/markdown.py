@@ -1,7 +1,9 @@
 """Markdown articles, parsed with markdown-it-py (CommonMark, tables, footnotes, front matter).
 
 Choices a listener hears:
-- YAML front matter gives title, author, date, language and description.
+- YAML front matter gives title, author, date, language and description; without it, byline
+  and date lines under the headline (italic or not, in any supported language) are read as
+  metadata (frontlines.py), and the language is told from the words (language.py).
 - The first ``#`` heading is the title when front matter has none; a heading equal to the
   title is never also a chapter.
 - Emphasis and code spans are plain words; links are their text; an image is a Figure
@@ -36,6 +38,8 @@ from audionews.article import (
     Table,
 )
 from audionews.errors import ArticleError
+from audionews.ingest.frontlines import LineKind, front_line
+from audionews.ingest.language import detect_language
 
 _ATTRIBUTION = re.compile(r"^(?:—|–|―|-{1,2})\s*(?P<who>\S.*)$")
 _QUOTE_MARKS = "“”\"‘’'«»"
@@ -77,20 +81,52 @@ def parse_markdown(text: str, source: Path | str | None = None) -> Article:
             if isinstance(block, Heading) and _same(block.text, title):
                 del blocks[index]
                 break
+    lines = _front_lines(blocks)
     if footnotes:
         blocks.append(Heading("Footnotes", 2))
         blocks.append(ListBlock(tuple(footnotes), ordered=True))
     if not any(isinstance(b, Paragraph | ListBlock | Quotation | Table | Figure) for b in blocks):
         raise ArticleError(where, "the Markdown has no article text (front matter only?)")
+    declared = _text(meta.get("language") or meta.get("lang"))
     return Article(
         title=title or _title_from(source),
         blocks=tuple(blocks),
-        byline=_byline(meta.get("author") or meta.get("authors") or meta.get("byline")),
-        date=_text(meta.get("date") or meta.get("published")),
-        language=_text(meta.get("language") or meta.get("lang")) or "en",
+        byline=_byline(meta.get("author") or meta.get("authors") or meta.get("byline"))
+        or lines.get(LineKind.BYLINE),
+        date=_text(meta.get("date") or meta.get("published")) or lines.get(LineKind.PUBLISHED),
+        updated=_text(meta.get("updated") or meta.get("modified")) or lines.get(LineKind.UPDATED),
+        language=declared or detect_language(_body_text(title or "", blocks)) or "en",
         description=_text(meta.get("description") or meta.get("summary")),
         source=str(source) if source is not None else None,
     )
+
+
+# Metadata lines are looked for among this many blocks under the headline.
+FRONT_LINES = 4
+
+
+def _front_lines(blocks: list[Block]) -> dict[LineKind, str]:
+    """The byline and date lines under the headline ("*By Ana Lima*", "Published 3 May
+    2025", "Mis à jour le …"), taken out of the body: metadata, read as such."""
+    found: dict[LineKind, str] = {}
+    while blocks and len(found) < FRONT_LINES and isinstance(blocks[0], Paragraph):
+        line = front_line(blocks[0].text)
+        if line is None or line.kind in found:
+            break
+        found[line.kind] = line.value
+        del blocks[0]
+    return found
+
+
+def _body_text(title: str, blocks: list[Block]) -> str:
+    """The article's words, for telling its language."""
+    parts = [title]
+    for block in blocks:
+        if isinstance(block, ListBlock):
+            parts.extend(block.items)
+        elif isinstance(block, Heading | Paragraph | Quotation):
+            parts.append(block.text)
+    return "\n".join(parts)
 
 
 # Front matter is a handful of keys; anything far larger is not front matter.

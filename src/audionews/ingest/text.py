@@ -8,7 +8,9 @@ is named and documented:
   text is hard-wrapped (its lines break near a common width) and the previous line was full;
   otherwise every line is a unit of its own (one paragraph a line, as many CMS exports are).
 - The first unit is the title. A "By …" line is the byline and a line that is only a date
-  is the date; both are metadata, not body.
+  (or "Published …", "Updated …", in English, French, Spanish or Portuguese: frontlines.py)
+  is the date or the last update; all are metadata, not body.
+- The language is told from the words (language.py).
 - A unit is a heading when it is short, starts with a capital or digit, and does not end like
   a sentence (a question mark is allowed: "What Comes Next?").
 - A unit entirely in quotation marks followed by "— Name" is a pull quote with attribution.
@@ -23,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audionews.article import Article, Block, Heading, ListBlock, Paragraph, Quotation
-from audionews.dates import date_line
 from audionews.errors import ArticleError
+from audionews.ingest.frontlines import LineKind, front_line
+from audionews.ingest.language import detect_language
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦‣–]|\d{1,3}[.)])\s+(?=\S)")
 _ORDERED = re.compile(r"^\s*\d{1,3}[.)]\s")
-_BYLINE = re.compile(r"^(?:written\s+)?by\s+(?P<name>[^\W\d_][\w.’'\- ,&]*)$", re.I)
 # "KYIV, Ukraine (Reuters) —" on a line of its own: where the story was filed from.
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z'.\- ]{1,40}(?:,\s*[\w .'\-]+)?(?:\s*\([^)]{1,40}\))?)\s*[—–-]+$"
@@ -68,6 +70,7 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
 
     byline: str | None = None
     date: str | None = None
+    updated: str | None = None
     dateline: str | None = None
     blocks: list[Block] = []
     items: list[str] = []
@@ -89,14 +92,18 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
             continue
         flush_list()
 
-        if byline is None and _near_top(blocks) and (match := _BYLINE.match(line)):
-            byline = match.group("name").strip()
+        meta = front_line(line) if _near_top(blocks) else None
+        if meta is not None and meta.kind is LineKind.BYLINE and byline is None:
+            byline = meta.value
             continue
         if dateline is None and (match := _DATELINE.match(line)) and _near_top(blocks):
             dateline = match.group("place").strip()
             continue
-        if date is None and (written := date_line(line)) and _near_top(blocks):
-            date = written
+        if meta is not None and meta.kind is LineKind.PUBLISHED and date is None:
+            date = meta.value
+            continue
+        if meta is not None and meta.kind is LineKind.UPDATED and updated is None:
+            updated = meta.value
             continue
         if (lone := _LONE_ATTRIBUTION.match(line)) and blocks and _fully_quoted(blocks[-1]):
             previous = blocks.pop()
@@ -120,9 +127,22 @@ def parse_text(text: str, source: Path | str | None = None) -> Article:
         blocks=tuple(blocks),
         byline=byline,
         date=date,
+        updated=updated,
         dateline=dateline,
+        language=detect_language(_body_text(title, blocks)) or "en",
         source=str(source) if source is not None else None,
     )
+
+
+def _body_text(title: str, blocks: list[Block]) -> str:
+    """The article's words, for telling its language."""
+    parts = [title]
+    for block in blocks:
+        if isinstance(block, ListBlock):
+            parts.extend(block.items)
+        elif isinstance(block, Heading | Paragraph | Quotation):
+            parts.append(block.text)
+    return "\n".join(parts)
 
 
 def _units(text: str) -> list[_Unit]:

@@ -40,9 +40,10 @@ class OutputContext:
     """Everything an output may write from, for one episode.
 
     prepared: the article, its script and every resolved setting (preset, profile, lexicon).
-    track: the assembled 16-bit audio and its Timeline, before loudness.
+    track: the assembled 16-bit audio (read it with ``track.read`` or ``audio()``) and its
+        Timeline, before loudness.
     gain: the loudness gain curve; ``audio()`` applies it, giving what the MP3 holds.
-    measured: the encoded MP3's loudness and true peak (ffmpeg's ebur128).
+    measured: the encoded MP3's loudness and true peak (measured on its decoded parts).
     tags: the episode's tags (title, show, artist, date, … and audionews:* extras).
     paths: where each target is written now (temporary names until the build succeeds);
         "mp3" is the encoded episode.
@@ -82,8 +83,8 @@ class OutputContext:
         ``track.sample_rate``, loudness applied: exactly what the MP3 was encoded from."""
         rate = self.track.sample_rate
         first = round(start_ms * rate / 1000)
-        last = self.track.samples.size if end_ms is None else round(end_ms * rate / 1000)
-        return self.gain.slices(self.track.samples, rate, first, last)
+        last = self.track.size if end_ms is None else round(end_ms * rate / 1000)
+        return self.gain.slices(self.track, rate, first, min(last, self.track.size))
 
 
 class Output:
@@ -117,9 +118,18 @@ class Output:
 
 def registered() -> tuple[Output, ...]:
     """Every output, in the order they are written and published."""
-    from audionews.outputs import clips, feed, sidefiles, tags
+    from audionews.outputs import clips, documents, feed, sidefiles, tags
 
-    return (tags.OUTPUT, sidefiles.OUTPUT, clips.OUTPUT, feed.OUTPUT)
+    return (
+        tags.OUTPUT,  # first: the talking books carry the tagged MP3
+        sidefiles.OUTPUT,
+        clips.OUTPUT,
+        documents.DOCUMENT,
+        documents.PAGE,
+        documents.DAISY,
+        documents.EPUB,
+        feed.OUTPUT,  # last: it publishes what the others wrote
+    )
 
 
 def wanted(options: BuildOptions) -> tuple[Output, ...]:

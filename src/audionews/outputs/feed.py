@@ -3,8 +3,10 @@
     DIR/show.toml           the show: title, description, author, e-mail, language,
                             category, explicit flag, cover image, base URL
     DIR/cover.jpg           the show's cover (made plain if none is given)
-    DIR/episodes/S.mp3      each episode with its side files (S.chapters.json, S.vtt, S.srt,
-                            and S.clips/ when it was built with clips)
+    DIR/episodes/S.mp3      each episode with its side files (S.chapters.json, S.vtt, S.srt),
+                            its page (S.html, which the item's <link> points to) and the
+                            document it is made from (S.document.json), and what else it was
+                            built with (S.clips/, S.daisy/, S.daisy.zip, S.epub)
     DIR/feed.xml            RSS 2.0 with the itunes and podcast namespaces
 
 feed.xml is never edited, only regenerated from the show configuration and the episodes' own
@@ -39,7 +41,7 @@ import tomllib
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +51,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from audionews import files
-from audionews.errors import FeedError
+from audionews.errors import EpisodeError, FeedError
 from audionews.files import Target, UnreadableFile, atomic_files, read_regular
 from audionews.outputs import Output, OutputContext
 from audionews.outputs.show import Show
@@ -76,7 +78,13 @@ SIDE_FILES = (
     SideFile(".vtt", "text/vtt", "vtt"),
     SideFile(".srt", "application/x-subrip", "srt"),
 )
-CLIPS = ".clips"
+# The episode page and the document it is made from (outputs/documents.py) travel with it,
+# and the clips and talking books it was built with; the page is made again for the name the
+# episode has in the feed (it links to its MP3).
+PAGE = ".html"
+COMPANIONS = (PAGE, ".document.json", ".daisy.zip", ".epub")
+COMPANION_FOLDERS = (".clips", ".daisy")
+_SUFFIXES = (*(side.suffix for side in SIDE_FILES), *COMPANIONS, *COMPANION_FOLDERS)
 CONFIG = "show.toml"
 EPISODES = "episodes"
 FEED = "feed.xml"
@@ -95,8 +103,8 @@ def _xml_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class FeedEpisode:
-    """One episode as the feed lists it; ``side_files`` by MIME type, ``clips`` its folder of
-    chapter clips (None for none)."""
+    """One episode as the feed lists it; ``side_files`` (listed in the feed) by MIME type,
+    ``companions`` the other files and folders that go with it."""
 
     guid: str
     title: str
@@ -107,12 +115,16 @@ class FeedEpisode:
     duration_s: int
     author: str | None
     side_files: dict[str, Path]
-    clips: Path | None = field(default=None)
+    companions: tuple[Path, ...] = ()
+
+    @property
+    def page(self) -> Path | None:
+        return next((path for path in self.companions if path.name.endswith(PAGE)), None)
 
     @property
     def files(self) -> list[Path]:
         """Every file and folder of the episode."""
-        return [self.mp3, *self.side_files.values(), *([self.clips] if self.clips else [])]
+        return [self.mp3, *self.side_files.values(), *self.companions]
 
 
 @contextmanager
@@ -249,7 +261,7 @@ def _stem(mp3: Path) -> Path:
 
 def _read_episode(mp3: Path, *, final: Path | None = None) -> FeedEpisode:
     """An episode from its MP3's tags and stream; ``final`` the name it has in the feed (when
-    ``mp3`` is still a temporary). Side files and clips are found beside the final name."""
+    ``mp3`` is still a temporary). Side files and companions are found beside the final name."""
     tags = read_tags(mp3)
     extra = tags.extra_dict()
     guid = extra.get("audionews:guid") or episode_guid(tags.title, tags.date)
@@ -266,7 +278,11 @@ def _read_episode(mp3: Path, *, final: Path | None = None) -> FeedEpisode:
         for side in SIDE_FILES
         if Path(f"{stem}{side.suffix}").is_file()
     }
-    clips = Path(f"{stem}{CLIPS}")
+    companions = tuple(
+        Path(f"{stem}{suffix}") for suffix in COMPANIONS if Path(f"{stem}{suffix}").is_file()
+    ) + tuple(
+        Path(f"{stem}{suffix}") for suffix in COMPANION_FOLDERS if Path(f"{stem}{suffix}").is_dir()
+    )
     return FeedEpisode(
         guid=guid,
         title=tags.title,
@@ -277,7 +293,7 @@ def _read_episode(mp3: Path, *, final: Path | None = None) -> FeedEpisode:
         duration_s=round(duration),
         author=tags.artist,
         side_files=side,
-        clips=clips if clips.is_dir() else None,
+        companions=companions,
     )
 
 
@@ -348,15 +364,16 @@ def _name_for(incoming: FeedEpisode, current: list[FeedEpisode], where: Path) ->
 
 def _stem_name(name: str) -> str:
     lowered = name.lower()
-    for suffix in (".mp3", CLIPS, *(side.suffix for side in SIDE_FILES)):
+    for suffix in (".mp3", *_SUFFIXES):
         if lowered.endswith(suffix):
             return lowered[: -len(suffix)]
     return lowered
 
 
 def add_episode(folder: Path, mp3: Path, *, move: bool = False) -> FeedEpisode:
-    """Add an episode (and its side files and clips) to the feed, replacing one of the same
-    article; with ``move``, its files may be taken rather than copied (a build's own)."""
+    """Add an episode (and its side files, document, page and clips) to the feed, replacing
+    one of the same article; with ``move``, its files may be taken rather than copied (a
+    build's own)."""
     show = load_show(folder)
     incoming = _read_episode(mp3)
     with locked(folder):
@@ -364,31 +381,44 @@ def add_episode(folder: Path, mp3: Path, *, move: bool = False) -> FeedEpisode:
         where = _episodes_folder(folder)
         current = _scan(folder)
         stem = where / _name_for(incoming, current, where)
-        targets: dict[str, Target] = {"mp3": Target(Path(f"{stem}.mp3"))}
+        final_mp3 = Path(f"{stem}.mp3")
+        # Every feed episode gets its page, made for the name its MP3 has here (checked and
+        # rendered before anything in the folder changes).
+        page = _page(mp3, final_mp3.name)
+        targets: dict[str, Target] = {"mp3": Target(final_mp3)}
         sources: dict[str, Path] = {"mp3": mp3}
         for side in SIDE_FILES:
             if side.mime in incoming.side_files:
                 targets[side.key] = Target(Path(f"{stem}{side.suffix}"))
                 sources[side.key] = incoming.side_files[side.mime]
-        if incoming.clips is not None:
-            targets["clips"] = Target(Path(f"{stem}{CLIPS}"), folder=True)
-            sources["clips"] = incoming.clips
+        incoming_stem = _stem(mp3).name
+        for companion in incoming.companions:
+            suffix = companion.name[len(incoming_stem) :]
+            if suffix != PAGE:
+                targets[suffix] = Target(Path(f"{stem}{suffix}"), folder=companion.is_dir())
+                sources[suffix] = companion
+        if page is not None:
+            targets[PAGE] = Target(Path(f"{stem}{PAGE}"))
         new = {target.path for target in targets.values()}
         replaced = [e for e in current if e.guid == incoming.guid]
         # What the replaced episode had that the new one lacks goes too (a transcript left
         # beside the new episode would be listed as its own).
         stale = {path for episode in replaced for path in episode.files}
-        stale |= {Path(f"{stem}{side.suffix}") for side in SIDE_FILES} | {Path(f"{stem}{CLIPS}")}
+        stale |= {Path(f"{stem}{suffix}") for suffix in _SUFFIXES}
         stale = {path for path in stale if path not in new and os.path.lexists(path)}
         targets["feed"] = Target(folder / FEED)
         with atomic_files(targets, remove=sorted(stale)) as partial:
             for key, source in sources.items():
                 _place(source, partial[key], move=move)
-            added = _read_episode(partial["mp3"], final=targets["mp3"].path)
+            if page is not None:
+                partial[PAGE].write_text(page, encoding="utf-8")
+            added = _read_episode(partial["mp3"], final=final_mp3)
             added = replace(
                 added,
                 side_files={s.mime: targets[s.key].path for s in SIDE_FILES if s.key in targets},
-                clips=targets["clips"].path if "clips" in targets else None,
+                companions=tuple(
+                    target.path for key, target in targets.items() if key.startswith(".")
+                ),
             )
             listed = [e for e in _newest_per_guid(current) if e.guid != incoming.guid]
             _write_feed(show, _newest_first([*listed, added]), partial["feed"])
@@ -432,6 +462,17 @@ def remove_episode(folder: Path, guid: str) -> FeedEpisode:
         with atomic_files({"feed": folder / FEED}, remove=stale) as partial:
             _write_feed(show, listed, partial["feed"])
     return gone[-1]
+
+
+def _page(mp3: Path, audio: str) -> str | None:
+    """The page of the episode ``mp3`` for the feed, linking to its MP3 as ``audio``; None for
+    an MP3 without a transcript (not made by audionews), listed without a page."""
+    from audionews.outputs.documents import page_html
+
+    try:
+        return page_html(mp3, audio)[0]
+    except EpisodeError:
+        return None
 
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -503,6 +544,8 @@ def _write_feed(show: Show, listed: list[FeedEpisode], path: Path) -> None:
         entry.description(_xml_text(episode.description))
         entry.pubDate(email.utils.format_datetime(episode.published))
         entry.enclosure(show.url(relative), str(episode.length), "audio/mpeg")
+        if episode.page is not None:
+            entry.link(href=show.url(f"{EPISODES}/{episode.page.name}"))
         entry.podcast.itunes_duration(episode.duration_s)
         if episode.author:
             entry.podcast.itunes_author(_xml_text(episode.author))
@@ -556,12 +599,13 @@ class _Publish(Output):
             added = add_episode(feed, built["mp3"], move=True)
         finally:
             files.release_folder(built["mp3"].parent)
-        published: dict[str, object] = {"mp3": str(added.mp3)}
-        published |= {
-            s.key: str(added.side_files[s.mime]) for s in SIDE_FILES if s.mime in added.side_files
-        }
-        if added.clips is not None:
-            published["clips"] = str(added.clips)
+        # Each file of the build is where the feed put it: its name's stem is the feed's.
+        built_stem, stem = _stem(built["mp3"]).name, _stem(added.mp3)
+        published: dict[str, object] = {}
+        for key, path in built.items():
+            moved = Path(f"{stem}{path.name[len(built_stem) :]}")
+            if path.name.startswith(built_stem) and os.path.lexists(moved):
+                published[key] = str(moved)
         return {**published, "feed": str(feed / FEED), "guid": added.guid}
 
 

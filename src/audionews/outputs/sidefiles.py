@@ -3,8 +3,10 @@
 - Podcasting 2.0 JSON chapters, version 1.2.0 (MIME application/json+chapters).
 - WebVTT: one cue per spoken segment, quotations in ``<v Speaker>`` spans, lines of at most
   ``VTT_LINE`` characters.
-- SubRip: the same cues, at most two lines each; a segment too long for two lines becomes
-  several consecutive cues, its time shared out in proportion to their length.
+- SubRip: the same cues, at most two lines each, a quotation's speaker before its words; a
+  segment too long for two lines becomes several consecutive cues, its time shared out in
+  proportion to the words each says (the speaker's name is shown, not spoken, so it takes
+  no time).
 
 Cue text is the article's text as the script keeps it, never the speakable form.
 """
@@ -94,14 +96,18 @@ def subrip(all_cues: list[Cue]) -> str:
     blocks = []
     number = 0
     for cue in all_cues:
-        text = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
-        lines = textwrap.wrap(text, SRT_LINE, break_long_words=True)
+        label = f"{cue.speaker}: " if cue.speaker else ""
+        lines = textwrap.wrap(label + cue.text, SRT_LINE, break_long_words=True)
         pieces = [lines[i : i + SRT_LINES] for i in range(0, len(lines), SRT_LINES)]
-        total = sum(len(" ".join(piece)) for piece in pieces)
+        # Each piece is timed by what is spoken in it: the label is read by nobody.
+        spoken = [len(" ".join(piece)) for piece in pieces]
+        if spoken:
+            spoken[0] = max(0, spoken[0] - len(label))
+        total = sum(spoken) or 1
         start = cue.start_ms
         spent = 0
         for index, piece in enumerate(pieces):
-            spent += len(" ".join(piece))
+            spent += spoken[index]
             end = (
                 cue.end_ms
                 if index == len(pieces) - 1

@@ -10,6 +10,12 @@ Facts this module follows (ID3v2 Chapter Frame Addendum, and DESIGN.md):
 - ffmpeg and ffprobe ignore CTOC and list chapters in the order of the CHAP frames in the
   file; mutagen orders frames by size. ``_TimeOrderedID3`` writes CHAP frames last, in time
   order (mutagen issue #506 tracks this upstream).
+- Sub-chapters (a section's parts) stay in the one flat, ordered table of contents, one CHAP
+  per stretch of audio, contiguous: podcast players show a flat list, and ffprobe ignores
+  CTOC frames altogether. The addendum would allow a nested CTOC per section, but a player
+  that reads only the top-level table would then lose the parts. Each CHAP carries its level
+  in a ``TXXX audionews:level`` sub-frame instead, which ``read_chapters`` reads back (other
+  programs ignore it), so ``audionews chapters`` can indent the parts.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from audionews.outputs import Output, OutputContext
 from audionews.timeline import Chapter
 
 NO_OFFSET = 0xFFFFFFFF
+LEVEL_KEY = "audionews:level"
 MAX_CTOC_CHILDREN = 255
 # Players show a line, not a page: titles are cut to this many characters in the tags.
 TITLE_MAX = 250
@@ -149,7 +156,10 @@ def _fit_one_toc(chapters: Sequence[Chapter]) -> Sequence[Chapter]:
     keep = chapters[: MAX_CTOC_CHILDREN - 1]
     rest = chapters[MAX_CTOC_CHILDREN - 1 :]
     merged = Chapter(
-        f"{rest[0].title} (and {len(rest) - 1} more sections)", rest[0].start_ms, rest[-1].end_ms
+        f"{rest[0].title} (and {len(rest) - 1} more sections)",
+        rest[0].start_ms,
+        rest[-1].end_ms,
+        rest[0].level,
     )
     return (*keep, merged)
 
@@ -198,7 +208,10 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[Chapter]) -> No
                 end_time=chapter.end_ms,
                 start_offset=NO_OFFSET,
                 end_offset=NO_OFFSET,
-                sub_frames=[TIT2(encoding=Encoding.UTF8, text=[_short(chapter.title)])],
+                sub_frames=[
+                    TIT2(encoding=Encoding.UTF8, text=[_short(chapter.title)]),
+                    TXXX(encoding=Encoding.UTF8, desc=LEVEL_KEY, text=[str(chapter.level)]),
+                ],
             )
         )
     id3.update_to_v23()
@@ -284,7 +297,17 @@ def read_chapters(path: Path) -> list[Chapter]:
     toc = next((f for f in id3.getall("CTOC") if f.flags & CTOCFlags.TOP_LEVEL), None)
     if toc is not None and all(child in frames for child in toc.child_element_ids):
         ordered = [frames[child] for child in toc.child_element_ids]
-    return [Chapter(_title(frame), frame.start_time, frame.end_time) for frame in ordered]
+    return [
+        Chapter(_title(frame), frame.start_time, frame.end_time, _level(frame)) for frame in ordered
+    ]
+
+
+def _level(frame: Any) -> int:  # a CHAP frame
+    """The level audionews wrote into a chapter; 1 for a chapter from elsewhere."""
+    for sub in frame.sub_frames.getall("TXXX"):
+        if sub.desc == LEVEL_KEY and sub.text and str(sub.text[0]).isdigit():
+            return max(1, int(str(sub.text[0])))
+    return 1
 
 
 def _title(frame: Any) -> str:  # a CHAP frame (mutagen makes its attributes at run time)

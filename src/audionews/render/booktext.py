@@ -14,8 +14,10 @@ The same builder writes XHTML 1.0 for DAISY 2.02 and XHTML5 (the EPUB 3 serialis
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 from lxml import etree
+from lxml.etree import _Element as Node  # lxml has no type information: Any to mypy
 
 from audionews.render.document import BlockKind, TimedBlock, TimedSentence
 from audionews.render.talkingbook import ChapterPlan, language_tag, xml_text
@@ -32,7 +34,7 @@ class Flavour(enum.Enum):
     EPUB = "xhtml5"
 
 
-def element(tag: str, attributes: dict[str, str] | None = None, text: str | None = None):
+def element(tag: str, attributes: dict[str, str] | None = None, text: str | None = None) -> Node:
     """An XHTML element (``etree.Element`` in the XHTML namespace) with safe text."""
     made = etree.Element(f"{{{XHTML}}}{tag}", nsmap={None: XHTML})
     for name, value in (attributes or {}).items():
@@ -42,7 +44,9 @@ def element(tag: str, attributes: dict[str, str] | None = None, text: str | None
     return made
 
 
-def child(parent, tag: str, attributes: dict[str, str] | None = None, text: str | None = None):
+def child(
+    parent: Node, tag: str, attributes: dict[str, str] | None = None, text: str | None = None
+) -> Node:
     """A new last child of ``parent`` (in its namespace, declared once on the root)."""
     made = etree.SubElement(parent, f"{{{XHTML}}}{tag}")
     for name, value in (attributes or {}).items():
@@ -52,7 +56,7 @@ def child(parent, tag: str, attributes: dict[str, str] | None = None, text: str 
     return made
 
 
-def set_language(node, tag: str | None) -> None:
+def set_language(node: Node, tag: str | None) -> None:
     """``lang`` and ``xml:lang`` together, as both XHTML 1.0 (Appendix C) and EPUB expect."""
     usable = language_tag(tag)
     if usable:
@@ -60,7 +64,9 @@ def set_language(node, tag: str | None) -> None:
         node.set(XML_LANG, usable)
 
 
-def write_chapter(parent, plan: ChapterPlan, flavour: Flavour, document_language: str):
+def write_chapter(
+    parent: Node, plan: ChapterPlan, flavour: Flavour, document_language: str
+) -> Node:
     """The chapter, appended to ``parent`` as a ``section`` (EPUB) or ``div class="section"``
     (DAISY), its heading first."""
     chapter = plan.chapter
@@ -77,12 +83,12 @@ def write_chapter(parent, plan: ChapterPlan, flavour: Flavour, document_language
         heading.text = xml_text(chapter.title)
     else:
         writer.heading(heading, heading_sentence, chapter.title)
-        first = blocks[0]
-        rest = first.sentences[1:]
-        blocks[0] = TimedBlock(BlockKind.ANNOUNCEMENT, rest) if rest else None
+        # The heading said the opening announcement; the block keeps what follows it.
+        rest = blocks[0].sentences[1:]
+        blocks = [TimedBlock(BlockKind.ANNOUNCEMENT, rest)] if rest else []
+        blocks += chapter.blocks[1:]
     for block in blocks:
-        if block is not None:
-            writer.block(container, block, flavour)
+        writer.block(container, block, flavour)
     return container
 
 
@@ -111,12 +117,12 @@ class _Writer:
     def __init__(self, document_language: str) -> None:
         self.document_language = document_language
 
-    def _sentence_attributes(self, node, sentence: TimedSentence) -> None:
+    def _sentence_attributes(self, node: Node, sentence: TimedSentence) -> None:
         node.set("id", sentence.id)
         if sentence.language and language_tag(sentence.language) != self.document_language:
             set_language(node, sentence.language)
 
-    def heading(self, node, sentence: TimedSentence, title: str) -> None:
+    def heading(self, node: Node, sentence: TimedSentence, title: str) -> None:
         self._sentence_attributes(node, sentence)
         prefix, rest = split_announcement(sentence.text, title)
         if prefix:
@@ -124,11 +130,11 @@ class _Writer:
         else:
             node.text = xml_text(rest)
 
-    def announcement(self, parent, sentence: TimedSentence) -> None:
+    def announcement(self, parent: Node, sentence: TimedSentence) -> None:
         node = child(parent, "p", {"class": ANNOUNCEMENT}, sentence.text)
         self._sentence_attributes(node, sentence)
 
-    def run(self, parent, sentences) -> None:
+    def run(self, parent: Node, sentences: Sequence[TimedSentence]) -> None:
         """Sentences inline, one element each, a space between them."""
         last = None
         for sentence in sentences:
@@ -143,7 +149,7 @@ class _Writer:
             self._sentence_attributes(node, sentence)
             last = node
 
-    def block(self, container, block: TimedBlock, flavour: Flavour) -> None:
+    def block(self, container: Node, block: TimedBlock, flavour: Flavour) -> None:
         kind = block.kind
         if kind is BlockKind.ANNOUNCEMENT:
             for sentence in block.sentences:

@@ -24,21 +24,28 @@ the final one and swapped into place only when complete, and a zip of the book b
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from mutagen.mp3 import MP3
+from lxml.etree import _Element as Node  # lxml has no type information: Any to mypy
 
 from audionews import __version__
 from audionews.audio.encode import encode_mp3
 from audionews.errors import OutputError
-from audionews.render.booktext import STYLE, Flavour, child, element, set_language, write_chapter
+from audionews.files import Target, atomic_files
+from audionews.outputs.tags import mp3_info
+from audionews.render.booktext import (
+    STYLE,
+    Flavour,
+    child,
+    element,
+    set_language,
+    write_chapter,
+)
 from audionews.render.document import EpisodeDocument
 from audionews.render.talkingbook import (
     HOUR_MS,
@@ -112,6 +119,36 @@ def write_daisy(
     """
     folder = Path(folder)
     zip_path = Path(zip_path) if zip_path else folder.with_name(folder.name + ".zip")
+    targets = {"folder": Target(folder, folder=True), "zip": Target(zip_path)}
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        zip_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_files(targets) as partial:
+            book = fill_daisy(
+                doc,
+                mp3,
+                partial["folder"],
+                partial["zip"],
+                produced=produced,
+                max_audio_ms=max_audio_ms,
+            )
+    except OSError as exc:
+        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
+    return DaisyBook(folder, zip_path, book.files, book.audio, book.duration_ms)
+
+
+def fill_daisy(
+    doc: EpisodeDocument,
+    mp3: Path,
+    folder: Path,
+    zip_path: Path,
+    *,
+    produced: dt.date | None = None,
+    max_audio_ms: int = HOUR_MS,
+) -> DaisyBook:
+    """``write_daisy`` into an empty ``folder`` and into ``zip_path`` as they are (a build's
+    temporary names: the build moves them into place with its other files); the document is
+    checked against its audio before anything is written. OSError is left to the caller."""
     produced = produced or dt.datetime.now(dt.UTC).date()
     audio_ms = audio_duration_ms(mp3)
     plans = plan_book(doc, audio_ms, mp3)
@@ -120,65 +157,17 @@ def write_daisy(
     files = [NCC, CONTENT, STYLESHEET, *smils, MASTER, *(part.name for part in parts)]
     total_ms = sum(plan.duration_ms for plan in plans)
 
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent)
-        )
-    except OSError as exc:
-        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
-    zip_partial: Path | None = None
-    try:
-        _write_audio(mp3, parts, staging)
-        _write_xml(staging / CONTENT, _content(doc, plans), XHTML_DOCTYPE)
-        (staging / STYLESHEET).write_text(STYLE, encoding="utf-8")
-        elapsed = 0
-        for index, plan in enumerate(plans):
-            _write_xml(
-                staging / smils[index], _chapter_smil(doc, plan, parts, elapsed), SMIL_DOCTYPE
-            )
-            elapsed += plan.duration_ms
-        _write_xml(staging / MASTER, _master(doc, plans, smils, total_ms), SMIL_DOCTYPE)
-        _write_xml(
-            staging / NCC,
-            _ncc(doc, plans, smils, len(files), total_ms, produced),
-            XHTML_DOCTYPE,
-        )
-        handle, name = tempfile.mkstemp(
-            prefix=f".{zip_path.name}.", suffix=".part", dir=zip_path.parent
-        )
-        os.close(handle)
-        zip_partial = Path(name)
-        _zip(staging, files, zip_partial)
-        _swap_in(staging, folder)
-        os.chmod(zip_partial, 0o644)
-        os.replace(zip_partial, zip_path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {folder}: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-        if zip_partial is not None:
-            zip_partial.unlink(missing_ok=True)
+    _write_audio(mp3, parts, folder)
+    _write_xml(folder / CONTENT, _content(doc, plans), XHTML_DOCTYPE)
+    (folder / STYLESHEET).write_text(STYLE, encoding="utf-8")
+    elapsed = 0
+    for index, plan in enumerate(plans):
+        _write_xml(folder / smils[index], _chapter_smil(doc, plan, parts, elapsed), SMIL_DOCTYPE)
+        elapsed += plan.duration_ms
+    _write_xml(folder / MASTER, _master(doc, plans, smils, total_ms), SMIL_DOCTYPE)
+    _write_xml(folder / NCC, _ncc(doc, plans, smils, len(files), total_ms, produced), XHTML_DOCTYPE)
+    _zip(folder, files, zip_path)
     return DaisyBook(folder, zip_path, tuple(files), tuple(p.name for p in parts), total_ms)
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Put the finished ``staging`` folder at ``folder``; an earlier book there is removed
-    only once the new one is in place (and put back if that fails)."""
-    os.chmod(staging, 0o755)
-    if not folder.exists():
-        os.replace(staging, folder)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
-    os.rmdir(retired)
-    os.replace(folder, retired)
-    try:
-        os.replace(staging, folder)
-    except OSError:
-        os.replace(retired, folder)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
@@ -189,7 +178,7 @@ def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
     # encode each part at the episode's own sample rate and constant bit rate.
     from audionews.outputs.clips import decode
 
-    info = MP3(str(mp3)).info
+    info = mp3_info(mp3)
     samples = decode(mp3, info.sample_rate)
     bitrate = round(info.bitrate / 1000) if info.bitrate else 96
     for part in parts:
@@ -200,7 +189,7 @@ def _write_audio(mp3: Path, parts: Sequence[AudioPart], staging: Path) -> None:
         )
 
 
-def _write_xml(path: Path, root, doctype: str) -> None:
+def _write_xml(path: Path, root: Node, doctype: str) -> None:
     path.write_bytes(
         etree.tostring(
             root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
@@ -216,14 +205,14 @@ def _zip(staging: Path, files: Sequence[str], target: Path) -> None:
             archive.write(staging / name, name, compress_type=method)
 
 
-def _meta(head, name: str, content: str, scheme: str | None = None) -> None:
+def _meta(head: Node, name: str, content: str, scheme: str | None = None) -> None:
     attributes = {"name": name, "content": one_line(content)}
     if scheme:
         attributes["scheme"] = scheme
     child(head, "meta", attributes)
 
 
-def _xhtml_root(doc: EpisodeDocument, title: str):
+def _xhtml_root(doc: EpisodeDocument, title: str) -> tuple[Node, Node]:
     root = element("html")
     set_language(root, document_language(doc))
     head = child(root, "head")
@@ -232,7 +221,7 @@ def _xhtml_root(doc: EpisodeDocument, title: str):
     return root, head
 
 
-def _content(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
+def _content(doc: EpisodeDocument, plans: Sequence[ChapterPlan]) -> Node:
     root, head = _xhtml_root(doc, doc.title)
     _meta(head, "dc:title", doc.title)
     _meta(head, "dc:identifier", doc.identifier)
@@ -253,7 +242,7 @@ def _ncc(
     file_count: int,
     total_ms: int,
     produced: dt.date,
-):
+) -> Node:
     """The NCC: Appendix 2's mandatory set (dc:title, dc:creator, dc:date, dc:format,
     dc:identifier, dc:language, dc:publisher, ncc:charset, ncc:pageFront, ncc:pageNormal,
     ncc:pageSpecial, ncc:tocItems, ncc:totalTime), then the recommended ones we can fill."""
@@ -301,7 +290,7 @@ def _ncc(
     return root
 
 
-def _smil_root(doc: EpisodeDocument, title: str | None):
+def _smil_root(doc: EpisodeDocument, title: str | None) -> tuple[Node, Node]:
     root = etree.Element("smil")
     head = etree.SubElement(root, "head")
     for name, content in (
@@ -316,14 +305,14 @@ def _smil_root(doc: EpisodeDocument, title: str | None):
     return root, head
 
 
-def _layout(head) -> None:
+def _layout(head: Node) -> None:
     layout = etree.SubElement(head, "layout")
     etree.SubElement(layout, "region", id="txtView")
 
 
 def _chapter_smil(
     doc: EpisodeDocument, plan: ChapterPlan, parts: Sequence[AudioPart], elapsed_ms: int
-):
+) -> Node:
     root, head = _smil_root(doc, plan.chapter.title)
     etree.SubElement(head, "meta", name="ncc:totalElapsedTime", content=hms(elapsed_ms))
     etree.SubElement(head, "meta", name="ncc:timeInThisSmil", content=hms(plan.duration_ms))
@@ -335,7 +324,7 @@ def _chapter_smil(
     return root
 
 
-def _par(seq, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
+def _par(seq: Node, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
     sid = phrase.sentence.id
     par = etree.SubElement(seq, "par", endsync="last", id=f"par-{sid}")
     etree.SubElement(par, "text", src=f"{CONTENT}#{sid}", id=f"txt-{sid}")
@@ -358,7 +347,7 @@ def _par(seq, phrase: Phrase, parts: Sequence[AudioPart]) -> None:
 
 def _master(
     doc: EpisodeDocument, plans: Sequence[ChapterPlan], smils: Sequence[str], total_ms: int
-):
+) -> Node:
     root, head = _smil_root(doc, None)
     etree.SubElement(head, "meta", name="ncc:timeInThisSmil", content=hms(total_ms))
     _layout(head)

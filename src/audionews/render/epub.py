@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+from lxml.etree import _Element as Node  # lxml has no type information: Any to mypy
 
 from audionews.errors import OutputError
 from audionews.files import atomic_files
@@ -100,6 +101,20 @@ def write_epub(
     written. A failure leaves no partial file and an earlier book at ``path`` intact.
     """
     path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_files({"epub": path}) as partial:
+            book = fill_epub(doc, mp3, partial["epub"], produced=produced)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return EpubBook(path, book.duration_ms, book.overlay_ms)
+
+
+def fill_epub(
+    doc: EpisodeDocument, mp3: Path, target: Path, *, produced: dt.datetime | None = None
+) -> EpubBook:
+    """``write_epub`` into ``target`` as it is (a build's temporary name: the build moves it
+    into place with its other files); OSError is left to the caller."""
     produced = (produced or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     plans = plan_book(doc, audio_duration_ms(mp3), mp3)
     overlay_ms = tuple(sum(p.speech.duration_ms for p in plan.phrases) for plan in plans)
@@ -115,24 +130,15 @@ def write_epub(
             (f"EPUB/{chapter_name(index)}", _xml(_chapter(plan, language), "<!DOCTYPE html>"))
         )
         files.append((f"EPUB/{_overlay_name(index)}", _xml(_overlay(plan, index))))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with (
-            atomic_files({"epub": path}) as partial,
-            zipfile.ZipFile(partial["epub"], "w") as archive,
-        ):
-            # OCF: the mimetype file first, stored, so the type can be read at a fixed
-            # offset; MP3 is stored too (deflating it gains nothing).
-            archive.writestr(
-                zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED
-            )
-            for name, data in files:
-                archive.writestr(_info(name), data, zipfile.ZIP_DEFLATED)
-            with open(mp3, "rb") as source, archive.open(_info(f"EPUB/{AUDIO}"), "w") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return EpubBook(path, sum(overlay_ms), overlay_ms)
+    with zipfile.ZipFile(target, "w") as archive:
+        # OCF: the mimetype file first, stored, so the type can be read at a fixed offset;
+        # MP3 is stored too (deflating it gains nothing).
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", zipfile.ZIP_STORED)
+        for name, data in files:
+            archive.writestr(_info(name), data, zipfile.ZIP_DEFLATED)
+        with open(mp3, "rb") as source, archive.open(_info(f"EPUB/{AUDIO}"), "w") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+    return EpubBook(target, sum(overlay_ms), overlay_ms)
 
 
 def _info(name: str) -> zipfile.ZipInfo:
@@ -146,13 +152,15 @@ def _overlay_name(index: int) -> str:
     return f"c{index + 1:02d}.smil"
 
 
-def _xml(root, doctype: str | None = None) -> bytes:
-    return etree.tostring(
-        root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
+def _xml(root: Node, doctype: str | None = None) -> bytes:
+    return bytes(
+        etree.tostring(
+            root, xml_declaration=True, encoding="utf-8", doctype=doctype, pretty_print=True
+        )
     )
 
 
-def _container():
+def _container() -> Node:
     root = etree.Element(f"{{{CONTAINER}}}container", nsmap={None: CONTAINER}, version="1.0")
     rootfiles = etree.SubElement(root, f"{{{CONTAINER}}}rootfiles")
     etree.SubElement(
@@ -178,7 +186,7 @@ def _package(
     plans: Sequence[ChapterPlan],
     overlay_ms: Sequence[int],
     produced: dt.datetime,
-):
+) -> Node:
     language = document_language(doc)
     root = etree.Element(
         f"{{{OPF}}}package",
@@ -254,7 +262,7 @@ def _package(
     return root
 
 
-def _html(title: str, language: str):
+def _html(title: str, language: str) -> tuple[Node, Node]:
     root = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": OPS})
     set_language(root, language)
     head = child(root, "head")
@@ -264,7 +272,7 @@ def _html(title: str, language: str):
     return root, child(root, "body")
 
 
-def _chapter(plan: ChapterPlan, language: str):
+def _chapter(plan: ChapterPlan, language: str) -> Node:
     root, body = _html(plan.chapter.title, language)
     write_chapter(body, plan, Flavour.EPUB, language)
     return root
@@ -277,7 +285,7 @@ def _heading_target(plan: ChapterPlan) -> str:
     return f"head-{plan.chapter.id}"
 
 
-def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
+def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]) -> Node:
     language = document_language(doc)
     root, body = _html(doc.title, language)
     nav = child(body, "nav", {"id": "toc", "role": "doc-toc"})
@@ -305,7 +313,7 @@ def _nav(doc: EpisodeDocument, plans: Sequence[ChapterPlan]):
     return root
 
 
-def _overlay(plan: ChapterPlan, index: int):
+def _overlay(plan: ChapterPlan, index: int) -> Node:
     root = etree.Element(f"{{{SMIL}}}smil", nsmap={None: SMIL, "epub": OPS}, version="3.0")
     body = etree.SubElement(root, f"{{{SMIL}}}body")
     body.set(f"{{{OPS}}}textref", chapter_name(index))

@@ -24,13 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import webvtt
-from mutagen import MutagenError
-from mutagen.mp3 import MP3
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from audionews.errors import EpisodeError
 from audionews.outputs.feed import episode_guid
-from audionews.outputs.tags import EpisodeTags, iso639_1, read_chapters, read_tags
+from audionews.outputs.tags import EpisodeTags, iso639_1, mp3_info, read_chapters, read_tags
 from audionews.render.document import (
     BlockKind,
     EpisodeDocument,
@@ -126,7 +124,9 @@ def _chapter_marks(mp3: Path, duration_ms: int) -> list[ChapterMark]:
     return marks or [ChapterMark("", 0, duration_ms)]
 
 
-def _pattern(template: str, numeric: tuple[str, ...] = ("count", "number", "total")) -> re.Pattern:
+def _pattern(
+    template: str, numeric: tuple[str, ...] = ("count", "number", "total")
+) -> re.Pattern[str]:
     """A narrator's phrase as a regular expression (placeholders match any text, or digits)."""
     parts = re.split(r"(\{\w+\})", template)
     body = "".join(
@@ -140,14 +140,14 @@ def _pattern(template: str, numeric: tuple[str, ...] = ("count", "number", "tota
 class _Phrases:
     """What the narrator adds, as patterns in one language."""
 
-    head: tuple[re.Pattern, ...]  # date, dateline, overview: said after title and byline
-    list_start: tuple[re.Pattern, ...]
-    list_end: re.Pattern
-    table_start: tuple[re.Pattern, ...]
-    table_end: re.Pattern
-    table_row: re.Pattern
-    figure: re.Pattern
-    pull_quote: re.Pattern
+    head: tuple[re.Pattern[str], ...]  # date, dateline, overview: said after title and byline
+    list_start: tuple[re.Pattern[str], ...]
+    list_end: re.Pattern[str]
+    table_start: tuple[re.Pattern[str], ...]
+    table_end: re.Pattern[str]
+    table_row: re.Pattern[str]
+    figure: re.Pattern[str]
+    pull_quote: re.Pattern[str]
 
     @classmethod
     def of(cls, wording: Wording) -> _Phrases:
@@ -224,7 +224,14 @@ def _blocks(
             continue
         pull = phrases.pull_quote.fullmatch(text) if cue.speaker is None else None
         following = cues[index + 1] if index + 1 < len(cues) else None
-        if pull and following is not None and following.speaker == pull.group("who").strip():
+        # The introduction names the speaker as the article describes them ("Mayor Ines
+        # Okafor", "Ines Okafor, the mayor"); the cues carry the name alone.
+        if (
+            pull
+            and following is not None
+            and following.speaker
+            and following.speaker in pull.group("who")
+        ):
             flush()
             sentences = [numbering.sentence(cue, "narration")]
             index += 1
@@ -257,7 +264,7 @@ def _list_block(
     gaps: list[int],
     index: int,
     kind: BlockKind,
-    end_pattern: re.Pattern,
+    end_pattern: re.Pattern[str],
     phrases: _Phrases,
     numbering: _Numbering,
     item_gap: float,
@@ -305,6 +312,10 @@ def _list_block(
 
 
 def _language(tags: EpisodeTags) -> str:
+    # The full BCP 47 tag ("en-GB") where the build kept it; TLAN holds only ISO 639-2.
+    full = tags.extra_dict().get("audionews:language", "").strip()
+    if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", full):
+        return full
     code = (tags.language or "").strip().lower()
     if len(code) == 3:
         code = iso639_1(code) or _TERMINOLOGY.get(code, code)
@@ -314,10 +325,7 @@ def _language(tags: EpisodeTags) -> str:
 def _duration_ms(mp3: Path, marks: list[ChapterMark]) -> int:
     if marks and marks[-1].end_ms > 0:
         return marks[-1].end_ms
-    try:
-        return round(MP3(str(mp3)).info.length * 1000)
-    except (MutagenError, OSError) as exc:
-        raise EpisodeError(mp3, f"not a readable MP3 ({exc})") from None
+    return round(mp3_info(mp3).length * 1000)
 
 
 def _head_announcements(
@@ -342,6 +350,13 @@ def _head_announcements(
         found.add(index)
         index += 1
     return found
+
+
+def _said_byline(cues: list[Cue], tags: EpisodeTags, wording: Wording) -> bool:
+    if not tags.artist:
+        return False
+    said = wording.byline.format(byline=tags.artist)
+    return any(cue.text.strip() == said for cue in cues[:3])
 
 
 def document_from_episode(mp3: Path) -> EpisodeDocument:
@@ -404,7 +419,8 @@ def document_from_episode(mp3: Path) -> EpisodeDocument:
             TimedChapter(
                 id=f"c{number + 1}",
                 title=mark.title,
-                level=1 if number == 0 else 2,
+                # The level each CHAP carries (audionews:level); 2 for another tool's.
+                level=1 if number == 0 else max(2, mark.level),
                 start_ms=mark.start_ms,
                 end_ms=mark.end_ms,
                 blocks=tuple(blocks),
@@ -421,7 +437,9 @@ def document_from_episode(mp3: Path) -> EpisodeDocument:
         duration_ms=duration,
         identifier=extra.get("audionews:guid") or episode_guid(tags.title, tags.date),
         chapters=tuple(chapters),
-        byline=tags.artist,
+        # The artist tag is the show when the article has no byline: a byline only when the
+        # narrator said it.
+        byline=tags.artist if _said_byline(cues, tags, wording) else None,
         date=tags.date.isoformat() if tags.date else None,
         description=tags.description,
         show=tags.show or "audionews",

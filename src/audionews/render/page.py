@@ -297,7 +297,7 @@ class _Page:
     language: str
     cues: list[dict[str, Any]] = field(default_factory=list)
 
-    def sentence(self, sentence: TimedSentence, chapter: int) -> dict[str, str]:
+    def sentence(self, sentence: TimedSentence, chapter: int) -> dict[str, Any]:
         html_id = f"s{len(self.cues) + 1}"
         text = clean_text(sentence.text)
         speaker = clean_text(sentence.speaker) or None
@@ -388,10 +388,10 @@ class _Page:
                 "outro": outro,
                 "numbered_in_text": numbered,
             }
-        items = self.inline(block.all_sentences(), chapter, labelled)
-        if not items:
+        content = self.inline(block.all_sentences(), chapter, labelled)
+        if not content:
             return None
-        return {"kind": block.kind.value, "content": items}
+        return {"kind": block.kind.value, "content": content}
 
     def _quotation(self, block: TimedBlock, chapter: int) -> dict[str, Any] | None:
         quoted = [s for s in block.sentences if s.role == "quote"]

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutagen.mp3 import MP3, HeaderNotFoundError
-
 from audionews.errors import EpisodeError
+from audionews.outputs.tags import mp3_info
 from audionews.render.document import EpisodeDocument, TimedChapter, TimedSentence
 
 # Our own ids are the document's ids with a prefix and a hyphen ("par-s3"); document ids may
@@ -127,11 +126,7 @@ class ChapterPlan:
 
 def audio_duration_ms(mp3: Path) -> int:
     """The MP3's playing time, read from its frames (EpisodeError if it is not an MP3)."""
-    try:
-        info = MP3(str(mp3)).info
-    except (HeaderNotFoundError, OSError) as exc:
-        raise EpisodeError(mp3, f"not a readable MP3 ({exc})") from None
-    return int(info.length * 1000)
+    return int(mp3_info(mp3).length * 1000)
 
 
 def plan_book(doc: EpisodeDocument, audio_ms: int, mp3: Path) -> tuple[ChapterPlan, ...]:
@@ -181,7 +176,7 @@ def _phrases(
     chapter: TimedChapter,
     sentences: Sequence[TimedSentence],
     audio_ms: int,
-    fail,
+    fail: Callable[[str], EpisodeError],
 ) -> tuple[Phrase, ...]:
     # The last pause may not run past the audio file's end, which can fall a few
     # milliseconds before the Timeline's (the encoder's padding is not counted).

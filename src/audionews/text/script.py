@@ -23,7 +23,8 @@ from audionews.article import (
     Quotation,
     Table,
 )
-from audionews.text.quotes import QuoteState, Run, RunKind, split_quotes
+from audionews.text.attribution import UnitKey, attribute
+from audionews.text.quotes import Run, RunKind
 from audionews.text.sentences import split_sentences
 
 
@@ -94,8 +95,10 @@ class Segment:
 class ScriptChapter:
     """What one chapter of the episode says: the opening, or one section of the article.
 
-    level: the chapter's depth (1 for the opening and the article's sections); the Timeline's
-        Chapter carries it on.
+    level: the chapter's depth: 1 for the opening, 2 for a section of the article, 3 for a
+        part of a section (a sub-heading: Markdown ``###``, HTML h3). Chapters stay a flat list
+        in playing order, each covering only its own stretch; the level says how they nest.
+        The Timeline's Chapter carries it on.
     """
 
     title: str
@@ -113,6 +116,7 @@ class Script:
     date: str | None = None
     language: str = "en"
     description: str | None = None
+    updated: str | None = None
 
     @property
     def segments(self) -> Iterator[Segment]:
@@ -129,10 +133,12 @@ class Script:
             "title": self.title,
             "byline": self.byline,
             "date": self.date,
+            "updated": self.updated,
             "language": self.language,
             "chapters": [
                 {
                     "title": chapter.title,
+                    "level": chapter.level,
                     "segments": [
                         {
                             "role": s.role.value,
@@ -154,10 +160,14 @@ class Wording:
 
     byline: str = "By {byline}."
     date: str = "Published {date}."
+    updated: str = "Updated {date}."
     dateline: str = "Reporting from {dateline}."
     overview_one: str = "This briefing has 1 section: {names}"
     overview: str = "This briefing has {count} sections: {names}"
     section: str = "Section {number} of {total}: {title}"
+    section_parts: str = "Section {number} of {total}, in {parts} parts: {title}"
+    section_part_one: str = "Section {number} of {total}, in 1 part: {title}"
+    part: str = "Section {section}, part {number} of {total}: {title}"
     list_start_one: str = "A list of 1 item."
     list_start: str = "A list of {count} items."
     list_end: str = "End of list."
@@ -167,6 +177,7 @@ class Wording:
     table_end: str = "End of table."
     figure: str = "Image: {caption}"
     quote_start: str = "Quote,"
+    quote_start_named: str = "{who}, quote:"
     quote_end: str = "End quote."
     pull_quote_intro: str = "In the words of {who}:"
     closing: str = "End of briefing."
@@ -178,10 +189,14 @@ WORDINGS = {
     "fr": Wording(
         byline="Par {byline}.",
         date="Publié le {date}.",
+        updated="Mis à jour le {date}.",
         dateline="Depuis {dateline}.",
         overview_one="Ce bulletin compte une section : {names}",
         overview="Ce bulletin compte {count} sections : {names}",
         section="Section {number} sur {total} : {title}",
+        section_parts="Section {number} sur {total}, en {parts} parties : {title}",
+        section_part_one="Section {number} sur {total}, en une partie : {title}",
+        part="Section {section}, partie {number} sur {total} : {title}",
         list_start_one="Une liste d'un élément.",
         list_start="Une liste de {count} éléments.",
         list_end="Fin de la liste.",
@@ -191,6 +206,7 @@ WORDINGS = {
         table_end="Fin du tableau.",
         figure="Image : {caption}",
         quote_start="Citation :",
+        quote_start_named="{who}, citation :",
         quote_end="Fin de citation.",
         pull_quote_intro="Selon {who} :",
         closing="Fin du bulletin.",
@@ -199,10 +215,14 @@ WORDINGS = {
     "es": Wording(
         byline="Por {byline}.",
         date="Publicado el {date}.",
+        updated="Actualizado el {date}.",
         dateline="Desde {dateline}.",
         overview_one="Este boletín tiene una sección: {names}",
         overview="Este boletín tiene {count} secciones: {names}",
         section="Sección {number} de {total}: {title}",
+        section_parts="Sección {number} de {total}, en {parts} partes: {title}",
+        section_part_one="Sección {number} de {total}, en una parte: {title}",
+        part="Sección {section}, parte {number} de {total}: {title}",
         list_start_one="Una lista de un elemento.",
         list_start="Una lista de {count} elementos.",
         list_end="Fin de la lista.",
@@ -212,6 +232,7 @@ WORDINGS = {
         table_end="Fin de la tabla.",
         figure="Imagen: {caption}",
         quote_start="Cita:",
+        quote_start_named="{who}, cita:",
         quote_end="Fin de la cita.",
         pull_quote_intro="En palabras de {who}:",
         closing="Fin del boletín.",
@@ -266,8 +287,10 @@ class _ChapterBuilder:
             last = self.segments[-1]
             self.segments[-1] = dataclasses.replace(last, pause_ms=max(last.pause_ms, pause))
 
+    level: int = 1
+
     def build(self) -> ScriptChapter:
-        return ScriptChapter(self.title, tuple(self.segments))
+        return ScriptChapter(self.title, tuple(self.segments), self.level)
 
 
 def make_script(
@@ -279,8 +302,10 @@ def make_script(
     """Turn an article into the script of its episode."""
     pauses = pauses or Pauses()
     wording = wording or wording_for(article.language)
-    sections = list(article.headings)
-    quote_state = QuoteState()
+    levels = heading_levels(article.headings)
+    sections = [h for h, level in zip(article.headings, levels, strict=True) if level == 2]
+    places = _heading_places(levels)
+    said = _Said(attribute(article), quote_style, wording, pauses)
 
     opening = _ChapterBuilder(article.title, pauses)
     opening.add(
@@ -299,6 +324,13 @@ def make_script(
             wording.date.format(date=article.date),
             pauses.announcement,
             article_text=article.date,
+        )
+    if article.updated:
+        opening.add(
+            Role.ANNOUNCEMENT,
+            wording.updated.format(date=article.updated),
+            pauses.announcement,
+            article_text=article.updated,
         )
     if article.dateline:
         opening.add(
@@ -322,22 +354,18 @@ def make_script(
         current = chapters[-1]
         if isinstance(block, Heading):
             current.end_block(pauses.section)
-            number = len(chapters)
-            chapter = _ChapterBuilder(block.text, pauses, block=index)
+            place = places[len(chapters) - 1]
+            chapter = _ChapterBuilder(block.text, pauses, block=index, level=place.level)
             chapter.add(
                 Role.ANNOUNCEMENT,
-                _sentence(
-                    wording.section.format(number=number, total=len(sections), title=block.text)
-                ),
+                _sentence(place.announcement(wording, block.text, len(sections))),
                 pauses.announcement,
                 article_text=block.text,
             )
             chapters.append(chapter)
-            quote_state = QuoteState(last_speaker=quote_state.last_speaker)
             continue
-        following = _next_paragraph_text(blocks, index)
         current.block, current.item = index, None
-        _add_block(current, block, following, quote_state, quote_style, wording, pauses)
+        _add_block(current, block, index, said)
 
     chapters[-1].block, chapters[-1].item = -1, None
     chapters[-1].add(Role.ANNOUNCEMENT, wording.closing, 0)
@@ -348,68 +376,138 @@ def make_script(
         date=article.date,
         language=article.language,
         description=article.description,
+        updated=article.updated,
     )
 
 
-def _next_paragraph_text(blocks: list[Block], index: int) -> str | None:
-    following = blocks[index + 1] if index + 1 < len(blocks) else None
-    return following.text if isinstance(following, Paragraph) else None
+MAX_LEVEL = 3
 
 
-def _add_block(
-    chapter: _ChapterBuilder,
-    block: Block,
-    following: str | None,
-    quote_state: QuoteState,
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
-) -> None:
+def heading_levels(headings: tuple[Heading, ...]) -> list[int]:
+    """Each heading's chapter level: 2 for a section, 3 for a part of one.
+
+    The shallowest heading the body uses is a section, whatever its tag (an article set in h3
+    throughout has sections, not parts); a level never goes more than one deeper than the one
+    before (h2 then h4 is a part), and deeper than parts is read as parts.
+    """
+    if not headings:
+        return []
+    top = min(heading.level for heading in headings)
+    levels: list[int] = []
+    previous = 1
+    for heading in headings:
+        level = min(2 + heading.level - top, previous + 1, MAX_LEVEL)
+        levels.append(level)
+        previous = level
+    return levels
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a heading stands: its level, its section's number, its number among its
+    section's parts (0 for a section), and how many parts that section has."""
+
+    level: int
+    section: int
+    part: int
+    parts: int
+
+    def announcement(self, wording: Wording, title: str, sections: int) -> str:
+        if self.part:
+            return wording.part.format(
+                section=self.section, number=self.part, total=self.parts, title=title
+            )
+        if self.parts:
+            template = wording.section_part_one if self.parts == 1 else wording.section_parts
+            return template.format(
+                number=self.section, total=sections, parts=self.parts, title=title
+            )
+        return wording.section.format(number=self.section, total=sections, title=title)
+
+
+def _heading_places(levels: list[int]) -> list[_Place]:
+    section = 0
+    numbered: list[tuple[int, int, int]] = []  # (level, section, part)
+    part = 0
+    for level in levels:
+        if level == 2:
+            section, part = section + 1, 0
+            numbered.append((level, section, 0))
+        else:
+            part += 1
+            numbered.append((level, max(section, 1), part))
+    counts: dict[int, int] = {}
+    for _, number, part_number in numbered:
+        if part_number:
+            counts[number] = max(counts.get(number, 0), part_number)
+    return [
+        _Place(level, number, part_number, counts.get(number, 0))
+        for level, number, part_number in numbered
+    ]
+
+
+@dataclass
+class _Said:
+    """What the blocks are read with: each unit's runs (attribution.py), the quote style,
+    the wording and pauses, and the speaker a cue last named."""
+
+    runs: dict[UnitKey, list[Run]]
+    quote_style: QuoteStyle
+    wording: Wording
+    pauses: Pauses
+    cue_speaker: str | None = None
+
+    def of(self, key: UnitKey, text: str) -> list[Run]:
+        return self.runs.get(key) or ([Run(RunKind.NARRATION, text)] if text.strip() else [])
+
+
+def _add_block(chapter: _ChapterBuilder, block: Block, index: int, said: _Said) -> None:
+    wording, pauses = said.wording, said.pauses
     if isinstance(block, Paragraph):
-        runs = split_quotes(block.text, quote_state, following)
-        _add_runs(chapter, runs, quote_style, wording, pauses)
+        _add_runs(chapter, said.of((index,), block.text), said)
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, Quotation):
+        runs = said.of((index,), block.text)
         if block.attribution:
-            quote_state.last_speaker = block.attribution
             chapter.add(
                 Role.NARRATION,
                 wording.pull_quote_intro.format(who=block.attribution),
                 pauses.sentence,
                 article_text=block.attribution,
             )
-        _add_runs(
-            chapter,
-            [Run(RunKind.QUOTE, block.text, block.attribution)],
-            quote_style,
-            wording,
-            pauses,
-        )
+            said.cue_speaker = next((r.speaker for r in runs if r.speaker), None)
+        _add_runs(chapter, runs, said)
         chapter.end_block(pauses.paragraph)
     elif isinstance(block, ListBlock):
-        _add_list(chapter, block, quote_state, quote_style, wording, pauses)
+        _add_list(chapter, block, (index,), said)
     elif isinstance(block, Table):
         _add_table(chapter, block, wording, pauses)
     elif isinstance(block, Figure):
         if block.caption:
-            chapter.add(
-                Role.NARRATION,
-                _sentence(wording.figure.format(caption=block.caption)),
-                pauses.paragraph,
-                article_text=block.caption,
-            )
+            _add_caption(chapter, said.of((index,), block.caption), said)
     elif isinstance(block, Break):
         chapter.end_block(pauses.section)
 
 
-def _add_list(
-    chapter: _ChapterBuilder,
-    block: ListBlock,
-    quote_state: QuoteState,
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
-) -> None:
+def _add_caption(chapter: _ChapterBuilder, runs: list[Run], said: _Said) -> None:
+    """ "Image: …", the caption's quotations in their voice like any other."""
+    label = said.wording.figure.format(caption="").strip()
+    if len(runs) == 1 and runs[0].kind is RunKind.NARRATION:
+        text = _sentence(said.wording.figure.format(caption=runs[0].text))
+        chapter.add(
+            Role.NARRATION, text, said.pauses.paragraph, runs[0].speaker, article_text=runs[0].text
+        )
+        return
+    if runs and runs[0].kind is RunKind.NARRATION:
+        _add_runs(chapter, runs, said, prefix=label + " ")
+    else:
+        chapter.add(Role.NARRATION, label, 0)
+        _add_runs(chapter, runs, said)
+    chapter.end_block(said.pauses.paragraph)
+
+
+def _add_list(chapter: _ChapterBuilder, block: ListBlock, key: UnitKey, said: _Said) -> None:
+    wording, pauses = said.wording, said.pauses
     count = len(block.items)
     start = wording.list_start_one if count == 1 else wording.list_start.format(count=count)
     chapter.add(Role.ANNOUNCEMENT, start, pauses.announcement)
@@ -418,12 +516,11 @@ def _add_list(
     for index, item in enumerate(block.items):
         if top_level:
             chapter.item = index
-        runs = split_quotes(item, QuoteState(last_speaker=quote_state.last_speaker))
         prefix = f"{index + 1}. " if block.ordered else ""
-        _add_runs(chapter, runs, quote_style, wording, pauses, prefix)
+        _add_runs(chapter, said.of((*key, index), item), said, prefix)
         chapter.end_block(pauses.list_item)
         if index in nested:
-            _add_list(chapter, nested[index], quote_state, quote_style, wording, pauses)
+            _add_list(chapter, nested[index], (*key, index), said)
     if top_level:
         chapter.item = None
     chapter.add(Role.ANNOUNCEMENT, wording.list_end, pauses.paragraph)
@@ -462,21 +559,26 @@ def _sentence_part(text: str) -> str:
     return text.rstrip(".:;, ")
 
 
-def _add_runs(
-    chapter: _ChapterBuilder,
-    runs: list[Run],
-    quote_style: QuoteStyle,
-    wording: Wording,
-    pauses: Pauses,
-    prefix: str = "",
-) -> None:
-    """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number)."""
+def _add_runs(chapter: _ChapterBuilder, runs: list[Run], said: _Said, prefix: str = "") -> None:
+    """Add runs as segments, one a sentence; ``prefix`` goes before the first (an item number).
+
+    With cues, a quotation is framed by "Quote," and "End quote." in the narrator's voice, and
+    the speaker is named when it changes ("Osei, quote: …"), so a listener who hears one
+    voice still knows who said it.
+    """
+    wording, pauses, quote_style = said.wording, said.pauses, said.quote_style
     for run in runs:
         quoted = run.kind is RunKind.QUOTE
         cues = quoted and quote_style in (QuoteStyle.CUES, QuoteStyle.BOTH)
         role = Role.QUOTE if quoted and quote_style is not QuoteStyle.CUES else Role.NARRATION
+        carried = run.carried
         if cues:
-            chapter.add(Role.NARRATION, wording.quote_start, 0)
+            if run.speaker and run.speaker != said.cue_speaker:
+                start = wording.quote_start_named.format(who=run.speaker)
+            else:
+                start = wording.quote_start
+            said.cue_speaker = run.speaker or said.cue_speaker
+            chapter.add(Role.NARRATION, start, 0)
         for sentence in split_sentences(run.text):
             if not re.search(r"\w", sentence):
                 continue  # punctuation left between two quotations: nothing to say
@@ -484,9 +586,10 @@ def _add_runs(
                 role,
                 prefix + sentence,
                 pauses.sentence,
-                run.speaker if quoted else None,
-                article_text=sentence,
+                run.speaker,
+                article_text=f"{carried} {sentence}".strip() if carried else sentence,
             )
             prefix = ""
+            carried = ""
         if cues:
             chapter.add(Role.NARRATION, wording.quote_end, pauses.sentence)

@@ -19,6 +19,10 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ELLIPSIS = re.compile(r"\s*(?:…|\.{3,})\s*")
 _SPACED_DASH = re.compile(r"\s+[—–―-]{1,2}\s+|\s*[—―]\s*")
 _BRACKETS = re.compile(r"\s*[(\[{]\s*([^()\[\]{}]*?)\s*[)\]}]\s*")
+# Two or more of one mark that is not speech ("[[[", "~~~", "***", "|||", "---"): decoration.
+_MARK_RUN = re.compile(r"([~*#=+|_^\\@])\1+|-{3,}")
+_BRACKET_RUN = re.compile(r"([\[\](){}<>])\1+")
+_STRAY_BRACKET = re.compile(r"\s*[\[\](){}<>]\s*")
 
 
 def remove_controls(text: str) -> str:
@@ -33,7 +37,9 @@ def neutralise_markup(text: str) -> str:
     text = _TAG.sub(" ", text)
     text = html.unescape(text)  # "&amp;" written out in plain text is an ampersand
     text = _TAG.sub(" ", text)  # and "&lt;b&gt;" was a tag
-    text = text.replace("[[", "[").replace("]]", "]")
+    # A run of one mark is decoration, never speech; espeak-ng would read "[[" as phonemes.
+    text = _MARK_RUN.sub(" ", text)
+    text = _BRACKET_RUN.sub(r"\1", text)
     text = text.replace("`", "")
     text = text.replace("$(", "(")
     return text
@@ -49,6 +55,8 @@ def pauses_for_punctuation(text: str) -> str:
     text = _ELLIPSIS.sub(", ", text)
     text = _SPACED_DASH.sub(", ", text)
     text = _BRACKETS.sub(lambda m: f", {m.group(1)}, " if m.group(1) else " ", text)
+    # A bracket left without its pair is a stray mark: never read as "left bracket".
+    text = _STRAY_BRACKET.sub(" ", text)
     text = re.sub(r"\s*,\s*(?:,\s*)+", ", ", text)
     text = re.sub(r",\s*([.!?;:])", r"\1", text)
     text = re.sub(r"^\s*,\s*", "", text)
