@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
 from click.testing import CliRunner
 from mutagen.id3 import ID3
@@ -252,6 +253,10 @@ def test_1_building_a_daily_title_into_a_feed_keeps_every_day(tmp_path: Path, to
     items = feed_items(folder)
     assert len(items) == 2 and {guid for guid, _, _ in items} == {s["guid"] for s in summaries}
     assert {Path(s["mp3"]) for s in summaries} == {path for _, _, path in items}
+    # Each episode's page plays its own MP3 (made again for the name it has in the feed).
+    for _, _, path in items:
+        page = lxml.html.parse(str(path.with_suffix(".html")))
+        assert page.xpath("//audio/@src") == [path.name]
     # Nothing of the builds is left beside the feed.
     assert sorted(p.name for p in folder.iterdir() if p.name != ".lock") == [
         "cover.jpg",
