@@ -36,7 +36,7 @@ from click.testing import CliRunner
 from mutagen.id3 import ID3
 
 from audionews.audio.cache import CachedEngine, SegmentCache
-from audionews.audio.speech import speech
+from audionews.audio.speech import SAMPLE_RATE, speech
 from audionews.audio.synth import Pyttsx3Engine, Utterance
 from audionews.audio.voices import Voice
 from audionews.batch import BatchStatus, run_batch
@@ -553,6 +553,48 @@ def test_5_synthesis_workers_die_with_a_killed_build(tmp_path: Path):
     # They stopped at once, not on their next result sent to a dead parent, with a traceback
     # each on the terminal.
     assert "Traceback" not in (tmp_path / "stderr.log").read_text()
+
+
+class _FakeVoiceWorker:
+    """Stands in for a pyttsx3 worker: its first start in a folder speaks the calibration
+    sentence at the wrong length (as about one fresh espeak-ng in sixteen does), so the pool
+    replaces it, from a thread of the pool's own."""
+
+    def __init__(self, workdir: Path, voice: Voice) -> None:
+        first = workdir / "first-start"
+        self.wrong = not first.exists()
+        first.touch()
+
+    def say(self, text: str) -> bytes:
+        from audionews.audio.synth import CALIBRATION
+
+        seconds = 0.5 if self.wrong and text == CALIBRATION else 1.0
+        return b"\0\1" * round(SAMPLE_RATE * seconds) if text == CALIBRATION else b"\0\1" * 160
+
+
+def _synthesise_with_a_replaced_worker() -> None:
+    import audionews.audio.synth as synth
+
+    synth._Worker = _FakeVoiceWorker
+    engine = Pyttsx3Engine(2)
+    engine._references = lambda voices: dict.fromkeys(voices, 1.0)
+    for _ in range(3):
+        utterances = [Utterance(f"Sentence {n}.", VOICE) for n in range(40)]
+        assert len(engine.synthesize(utterances)) == 40
+
+
+def test_5_a_pool_worker_replaced_during_start_up_is_not_killed_with_its_thread():
+    # A replacement is forked by the pool's worker-handling thread, which ends when the pool
+    # closes: a request to die with the parent *thread* killed it there, holding the pool's
+    # queue lock, and the pool's clean-up then waited for ever.
+    process = multiprocessing.get_context("fork").Process(target=_synthesise_with_a_replaced_worker)
+    process.start()
+    process.join(30)
+    hung = process.is_alive()
+    if hung:
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
+    assert not hung and process.exitcode == 0, process.exitcode
 
 
 # --- 6. a failed build never leaves a mixed set ---------------------------------------------

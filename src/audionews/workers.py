@@ -8,6 +8,13 @@ standard library has no call for it), then checks that the parent is still the o
 started by (it may have died before the request was made). SIGTERM lets the worker unwind
 as a stopped build does, its temporary files removed. Where there is no such request (not
 Linux), a thread checks the parent twice a second instead.
+
+The kernel's request follows the *thread* that forked the worker, not its process: a worker
+forked by a thread that ends before it would be killed with the process alive. A pool of
+``multiprocessing`` forks replacement workers from a thread of its own, which ends when the
+pool closes; such a replacement, killed while it holds the pool's queue lock, makes the
+pool's clean-up wait for ever. Pool workers therefore ask for the watching thread
+(``kernel=False``).
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ import time
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int, signum: int = signal.SIGTERM) -> None:
-    """Have this process receive ``signum`` when its parent (process ``parent``) dies."""
-    if not _ask_the_kernel(signum):
+def die_with_parent(parent: int, signum: int = signal.SIGTERM, *, kernel: bool = True) -> None:
+    """Have this process receive ``signum`` when its parent (process ``parent``) dies; with
+    ``kernel`` through the kernel, which is only right when the thread that forked this
+    process lives as long as it (see the module's docstring)."""
+    if not (kernel and _ask_the_kernel(signum)):
         threading.Thread(target=_watch, args=(parent, signum), daemon=True).start()
     if not parent_alive(parent):
         os.kill(os.getpid(), signum)

@@ -277,8 +277,8 @@ def _init_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # And stops at once when the pool is terminated, whatever handler it was forked with.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if parent is not None:  # and never outlives the build (workers.py)
-        die_with_parent(parent)
+    if parent is not None:  # and never outlives the build (workers.py: a pool's own thread
+        die_with_parent(parent, kernel=False)  # forks replacements, so no kernel request)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
