@@ -279,6 +279,9 @@ def _init_worker(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if parent is not None:  # and never outlives the build (workers.py: a pool's own thread
         die_with_parent(parent, kernel=False)  # forks replacements, so no kernel request)
+    # A result sent to a build that has died ends the worker at once, without a traceback on
+    # the terminal (the pipe is only broken when the build is gone).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
