@@ -70,6 +70,7 @@ def every_option_changed() -> BuildOptions:
         page=True,
         daisy=True,
         epub=True,
+        max_article_bytes=1 << 20,
     )
 
 
