@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import feedparser
@@ -46,7 +46,7 @@ from audionews.options import BuildOptions
 from audionews.outputs.feed import Show, add_episode, init_feed
 from audionews.pipeline import make
 from audionews.timeline import Chapter
-from conftest import LAVFI, MP3_64K, audio_cli, tone_mp3
+from conftest import LAVFI, MP3_64K, audio_cli
 
 TESTS = Path(__file__).parent
 BASE = "https://example.org/briefing"
@@ -86,9 +86,54 @@ def temporaries(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if TEMPORARY.search(p.name))
 
 
+# ffmpeg made once per session: a cover, and a sine tone of each length (tagged per test).
+_MADE: dict[object, Path] = {}
+
+
+def _made_once(key: object, make: Callable[[Path], object]) -> Path:
+    if key not in _MADE:
+        path = Path(tempfile.mkdtemp(prefix="nothing-lost-")) / "made"
+        make(path)
+        _MADE[key] = path
+    return _MADE[key]
+
+
+def _cover(path: Path) -> None:
+    subprocess.run(
+        [*LAVFI, "color=c=0x1d3557:s=1400x1400:d=1", "-frames:v", "1", "-f", "image2", str(path)],
+        check=True,
+    )
+
+
 def make_feed(folder: Path) -> Path:
-    init_feed(folder, Show(title="Harbour Briefings", base_url=BASE, author="Desk"))
+    cover = _made_once("cover", _cover)
+    init_feed(folder, Show(title="Harbour Briefings", base_url=BASE, author="Desk"), cover)
     return folder
+
+
+def tone_mp3(path: Path, title: str, date=None, seconds: int = 3, chapters: Sequence = ()) -> Path:
+    """conftest's tone_mp3, with the sine encoded once per length for the session."""
+    from audionews.outputs.tags import EpisodeTags, write_tags
+
+    sine = _made_once(
+        ("sine", seconds),
+        lambda made: subprocess.run(
+            [*LAVFI, f"sine=frequency=440:duration={seconds}", *MP3_64K, "-f", "mp3", str(made)],
+            check=True,
+        ),
+    )
+    shutil.copyfile(sine, path)
+    tags = EpisodeTags(title=title, show="Test", date=date, artist="Desk", description=title)
+    write_tags(path, tags, list(chapters) or [Chapter("Only", 0, seconds * 1000)])
+    return path
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _made_files_removed() -> Iterator[None]:
+    yield
+    for path in _MADE.values():
+        shutil.rmtree(path.parent, ignore_errors=True)
+    _MADE.clear()
 
 
 def feed_items(folder: Path) -> list[tuple[str, str, Path]]:
