@@ -44,7 +44,9 @@ from distributed_helpers import (
 needs_redis = pytest.mark.skipif(
     REDIS_SERVER is None, reason="redis-server is not installed (scripts/setup installs it)"
 )
-SIDE_FILES = (".mp3", ".chapters.json", ".vtt", ".srt")
+SIDE_FILES = (".mp3", ".chapters.json", ".vtt", ".srt", ".document.json")
+# A feed's episodes also get their page.
+FEED_FILES = (*SIDE_FILES, ".html")
 
 
 # --- the message and the task id (no Redis) ----------------------------------------------------
@@ -166,6 +168,20 @@ def test_broker_url_is_shown_without_its_password():
     assert redact("redis://:s3cret@queue.example:6379/2") == "redis://:***@queue.example:6379/2"
     assert redact("redis://desk:s3cret@queue/0") == "redis://desk:***@queue/0"
     assert redact("redis://queue:6379/0") == "redis://queue:6379/0"
+
+
+def test_a_second_broker_is_the_one_talked_to():
+    # One process, two brokers in turn (a notebook; these tests): Celery makes its result
+    # backend and connection pools once, so without forgetting them the second broker's
+    # results were read from the first's port. Nothing here connects.
+    from audionews.distributed import queue
+
+    for port in (1111, 2222):
+        queue.configure(f"redis://127.0.0.1:{port}/0")
+        assert queue.app.backend.connparams["port"] == port
+        with queue.app.connection_for_write() as connection:
+            assert connection.port == port
+        assert queue.app.pool.connection.port == port
 
 
 HIDE_CELERY = (
@@ -363,11 +379,11 @@ def episode_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def expected_files(articles: list[Path]) -> list[str]:
+def expected_files(articles: list[Path], suffixes: tuple[str, ...] = SIDE_FILES) -> list[str]:
     from audionews.pipeline import slugify
 
     stems = [slugify(a.read_text().splitlines()[0]) for a in articles]
-    return sorted(stem + suffix for stem in stems for suffix in SIDE_FILES)
+    return sorted(stem + suffix for stem in stems for suffix in suffixes)
 
 
 def just_started(url: str, job: str, on: str | None = None, timeout_s: float = 60):
@@ -442,7 +458,7 @@ def test_pool_process_killed_mid_build_every_episode_once_and_same_as_batch(
             ffprobe(mp3, "-show_format")["format"]["tags"]
             == ffprobe(remote, "-show_format")["format"]["tags"]
         )
-        for suffix in (".chapters.json", ".vtt", ".srt"):
+        for suffix in SIDE_FILES[1:]:
             side = mp3.with_suffix("").name + suffix
             assert (local / side).read_bytes() == (shared / side).read_bytes(), side
         same_bytes += mp3.read_bytes() == remote.read_bytes()
@@ -496,7 +512,7 @@ def test_whole_worker_killed_the_other_finishes_into_a_feed(tmp_path: Path, work
 
     # Nothing lost, nothing twice: twenty episodes in the feed, each file once.
     episodes = feed / "episodes"
-    assert episode_files(episodes) == expected_files(articles)
+    assert episode_files(episodes) == expected_files(articles, FEED_FILES)
     parsed = feedparser.parse((feed / "feed.xml").read_bytes())
     assert not parsed.bozo
     guids = [entry.id for entry in parsed.entries]

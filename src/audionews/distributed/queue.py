@@ -149,6 +149,8 @@ class Limits:
 
 
 def configure(url: str, limits: Limits | None = None) -> None:
+    if app.conf.broker_url not in (None, url):
+        _forget_broker()
     app.conf.update(broker_url=url, result_backend=url)
     if limits is not None:
         app.conf.update(
@@ -157,6 +159,20 @@ def configure(url: str, limits: Limits | None = None) -> None:
             broker_transport_options=limits.transport_options(),
             result_backend_transport_options={},
         )
+
+
+def _forget_broker() -> None:
+    """Drop the connections Celery keeps to the broker configured before: its result
+    backend and its connection and producer pools are made once and would go on talking to
+    the old broker (a process that submits to two brokers: the tests, a notebook)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    amqp = app.__dict__.get("amqp")  # a cached property, made on first use
+    if amqp is not None:
+        amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @contextlib.contextmanager
