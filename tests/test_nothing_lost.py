@@ -536,7 +536,12 @@ def _group_killed_afterwards(process: subprocess.Popen) -> Iterator[None]:
         process.wait(10)
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+# Ctrl-C is the same stop as SIGTERM through another door: in the slow run (time budget).
+@pytest.mark.parametrize(
+    "stop",
+    [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)],
+    ids=["sigterm", "ctrl-c"],
+)
 def test_5_a_signal_stops_a_batch_within_two_seconds(tmp_path: Path, stop):
     process, log = _tone_batch(tmp_path, 12, seconds=1.5)
     with _group_killed_afterwards(process):
@@ -575,6 +580,7 @@ def test_5_workers_die_with_a_killed_batch(tmp_path: Path):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # real espeak-ng; the pool's own case runs by default (replaced worker)
 def test_5_synthesis_workers_die_with_a_killed_build(tmp_path: Path):
     body = " ".join(f"Sentence number {n} is about the harbour wall." for n in range(400))
     path = article(tmp_path, "long.txt", "A Long Story", body)
@@ -1163,7 +1169,7 @@ def test_12_an_invalid_yaml_error_is_one_line(tmp_path: Path):
     assert_one_line_error(result.stderr, path, "YAML")
 
 
-@pytest.mark.parametrize("stderr", ["closed", "full"])
+@pytest.mark.parametrize("stderr", ["closed", pytest.param("full", marks=pytest.mark.slow)])
 def test_12_a_build_goes_on_when_stderr_cannot_be_written(tmp_path: Path, stderr: str):
     path = article(tmp_path, "a.txt", "Harbour")
     out = tmp_path / "out"
