@@ -72,6 +72,7 @@ def every_option_changed() -> BuildOptions:
         page=True,
         daisy=True,
         epub=True,
+        max_article_bytes=1 << 20,
     )
 
 

@@ -270,14 +270,16 @@ def test_feed_add_copies_or_makes_the_page_and_links_to_it(
     parsed = feedparser.parse(str(feed / "feed.xml"))
     assert not parsed.bozo
     links = sorted(entry.link for entry in parsed.entries)
-    names = sorted([harbour.mp3.with_suffix(".html").name, "tides.html"])
+    # A feed names an episode's files after its title (tides.mp3 is the ferry article's).
+    tides = ferry.mp3.stem
+    names = sorted([harbour.mp3.with_suffix(".html").name, f"{tides}.html"])
     assert links == [f"{BASE}/episodes/{name}" for name in names]
     copied = feed / "episodes" / harbour.mp3.with_suffix(".html").name
     assert copied.read_bytes() == harbour.mp3.with_suffix(".html").read_bytes()
-    made = feed / "episodes" / "tides.html"
-    assert page_tree(made).find(".//audio").get("src") == "tides.mp3"
+    made = feed / "episodes" / f"{tides}.html"
+    assert page_tree(made).find(".//audio").get("src") == f"{tides}.mp3"
     # Removing an episode removes its page.
-    guid = next(e.id for e in parsed.entries if e.link.endswith("tides.html"))
+    guid = next(e.id for e in parsed.entries if e.link.endswith(f"{tides}.html"))
     assert CliRunner().invoke(main, ["feed", "remove", str(feed), guid]).exit_code == 0
     assert not made.exists()
 

@@ -135,8 +135,12 @@ def test_re_add_replaces_and_remove_deletes_files(tmp_path: Path, feed_dir: Path
     again = tone(tmp_path / "renamed.mp3", "Tide Tables", dt.date(2026, 5, 1), seconds=4)
     add_episode(feed_dir, again)
     listed = episodes(feed_dir)
-    assert [e.mp3.name for e in listed] == ["renamed.mp3"]
-    assert not (feed_dir / "episodes" / "a.mp3").exists()
+    # Files in a feed are named after the episode's title, once per guid: a re-add keeps the
+    # name (listeners' links stay good), with the new audio, and the transcript the new build
+    # lacks is gone (it would describe the old audio).
+    assert [e.mp3.name for e in listed] == ["tide-tables.mp3"]
+    assert listed[0].duration_s == 4 and listed[0].side_files == {}
+    assert sorted(p.name for p in (feed_dir / "episodes").iterdir()) == ["tide-tables.mp3"]
     remove_episode(feed_dir, listed[0].guid)
     assert list((feed_dir / "episodes").iterdir()) == []
     assert parse(feed_dir).entries == []

@@ -96,10 +96,14 @@ def test_unreadable_file_names_the_cause(tmp_path: Path, monkeypatch):
     path = tmp_path / "locked.txt"
     path.write_text("Headline\nBody.\n")
 
-    def refuse(self):
-        raise PermissionError(errno.EACCES, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(name, *args, **kwargs):
+        if Path(name) == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(AudionewsError, match=f"cannot read {path}: permission denied"):
         read_article(path)
 

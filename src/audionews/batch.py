@@ -1,20 +1,33 @@
 """Batch production: a day's articles, side by side on every core, one failure at a time.
 
-Each article is built in its own worker process with one core's worth of synthesis, so
+Each article is built in a worker process of its own with one core's worth of synthesis, so
 ``--jobs`` articles are built at once. An article whose episode is up to date (same article
-bytes, profile, lexicons, options and program version) is skipped; one that fails is
-reported with its reason and the others go on.
+bytes, profile, lexicons, options and program version) is skipped; one that fails, for any
+reason (an article that cannot be read, a reader's bug, a worker that dies), is reported with
+its reason and the others go on.
+
+Stopping: on Ctrl-C or SIGTERM every worker is told to stop (SIGTERM: it unwinds as a stopped
+build does, its temporary files removed) and is killed if it has not within a second and a
+half; nothing more is built. Workers ignore Ctrl-C (the parent acts on it for them) and die
+with the batch whatever kills it (``workers.die_with_parent``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import glob
+import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from audionews.audio.voices import load_profile
@@ -23,8 +36,12 @@ from audionews.options import BuildOptions
 from audionews.pipeline import Prepared, build, prepare, ready, up_to_date
 from audionews.presets import resolve_preset
 from audionews.tools import require_espeak, require_ffmpeg
+from audionews.workers import die_with_parent, parent_alive
 
 ARTICLE_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm"}
+# How long stopped workers get to unwind (remove their temporary files) before they are killed.
+STOP_GRACE_S = 1.5
+_STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
 class BatchStatus(enum.StrEnum):
@@ -93,16 +110,9 @@ def _build_one(prepared: Prepared, out_dir: Path) -> BatchResult:
     started = time.perf_counter()
     try:
         episode = build(prepared, out_dir)
-    except AudionewsError as exc:
-        return BatchResult(
-            prepared.source, BatchStatus.FAILED, error=str(exc), seconds=_since(started)
-        )
     except Exception as exc:  # one broken article must not stop the day's batch
         return BatchResult(
-            prepared.source,
-            BatchStatus.FAILED,
-            error=f"internal error: {exc!r}",
-            seconds=_since(started),
+            prepared.source, BatchStatus.FAILED, error=describe(exc), seconds=_since(started)
         )
     return BatchResult(
         prepared.source,
@@ -114,8 +124,20 @@ def _build_one(prepared: Prepared, out_dir: Path) -> BatchResult:
     )
 
 
+def describe(exc: Exception) -> str:
+    """An error as the batch table shows it: one line; our own errors name their file."""
+    text = " ".join(str(exc).split())
+    return (
+        text if isinstance(exc, AudionewsError) else f"internal error: {type(exc).__name__}: {text}"
+    )
+
+
 def _since(started: float) -> float:
     return time.perf_counter() - started
+
+
+def _now() -> float:
+    return time.perf_counter()
 
 
 def check(options: BuildOptions, out_dir: Path) -> None:
@@ -157,8 +179,11 @@ def run_batch(
     for article in articles:
         try:
             prepared = prepare(article, options)
-        except AudionewsError as exc:
-            results[article] = BatchResult(article, BatchStatus.FAILED, error=str(exc))
+        except Exception as exc:  # whatever reading one article raises spoils it alone
+            error = describe(exc)
+            if not isinstance(exc, AudionewsError):
+                error = f"cannot read {article}: {error}"
+            results[article] = BatchResult(article, BatchStatus.FAILED, error=error)
             continue
         target = out_dir / f"{prepared.slug}.mp3"
         if target in claimed:
@@ -176,17 +201,119 @@ def run_batch(
     for article in articles:
         if article in results and on_done:
             on_done(results[article])
+    with contextlib.closing(_build_all(to_build, out_dir, jobs, on_start)) as built:
+        for result in built:
+            results[result.article] = result
+            if on_done:
+                on_done(result)
+    return [results[article] for article in articles]
 
-    if to_build:
-        with ProcessPoolExecutor(min(jobs, len(to_build))) as pool:
-            futures = {}
-            for prepared in to_build:
-                futures[pool.submit(_build_one, prepared, out_dir)] = prepared.source
+
+@dataclass
+class _Running:
+    """One article being built in a worker process, and the end of the pipe its result
+    comes back on."""
+
+    prepared: Prepared
+    process: BaseProcess
+    result: Connection
+    started: float
+
+
+def _build_all(
+    to_build: list[Prepared],
+    out_dir: Path,
+    jobs: int,
+    on_start: Callable[[Path], None] | None,
+) -> Generator[BatchResult, None, None]:
+    """Build ``to_build`` in up to ``jobs`` worker processes, yielding results as they come."""
+    context = multiprocessing.get_context("fork")
+    waiting = deque(to_build)
+    running: dict[Connection, _Running] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                prepared = waiting.popleft()
+                receiving, sending = context.Pipe(duplex=False)
+                # Held until the worker is known (and has set its own handlers), so a stop
+                # always finds every worker.
+                with _stops_blocked():
+                    process = context.Process(
+                        target=_work, args=(prepared, out_dir, sending, os.getpid())
+                    )
+                    process.start()
+                    running[receiving] = _Running(prepared, process, receiving, _now())
+                    sending.close()  # the worker's end: its death then ends the pipe
                 if on_start:
                     on_start(prepared.source)
-            for future in as_completed(futures):
-                result = future.result()
-                results[futures[future]] = result
-                if on_done:
-                    on_done(result)
-    return [results[article] for article in articles]
+            for ready_end in multiprocessing.connection.wait(list(running)):
+                assert isinstance(ready_end, Connection)
+                yield _result_of(running.pop(ready_end))
+    except BaseException:
+        _stop(list(running.values()))
+        raise
+
+
+def _result_of(work: _Running) -> BatchResult:
+    try:
+        result: BatchResult = work.result.recv()
+    except (EOFError, OSError):
+        work.process.join()
+        code = work.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
+        result = BatchResult(
+            work.prepared.source,
+            BatchStatus.FAILED,
+            error=f"the build of {work.prepared.source} stopped ({how})",
+            seconds=_since(work.started),
+        )
+    finally:
+        work.result.close()
+    work.process.join()
+    return result
+
+
+def _stop(running: list[_Running]) -> None:
+    """Stop every worker at once: SIGTERM, a moment to unwind, then SIGKILL."""
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in _STOPS}
+    try:
+        for work in running:
+            work.process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for work in running:
+            work.process.join(max(0.0, deadline - time.monotonic()))
+            if work.process.is_alive():
+                work.process.kill()
+                work.process.join()
+            work.result.close()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextmanager
+def _stops_blocked() -> Iterator[None]:
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+
+
+def _work(prepared: Prepared, out_dir: Path, sending: Connection, parent: int) -> None:
+    """A worker: build one article and send its result back."""
+    # Ctrl-C reaches every process of a terminal's group: the parent acts on it for all.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Told to stop (by the batch, or by the kernel when the batch dies), a worker unwinds
+    # silently, its temporary files removed, as a stopped build does.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+    die_with_parent(parent)
+    if not parent_alive(parent):
+        return
+    sending.send(_build_one(prepared, out_dir))
+    sending.close()
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

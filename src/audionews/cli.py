@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 from dataclasses import fields
 from pathlib import Path
@@ -21,47 +20,12 @@ from audionews.cli_options import (
     voice_options,
 )
 from audionews.distributed import COMMANDS
-from audionews.errors import AudionewsError
 from audionews.ingest import ArticleFormat
 from audionews.options import BuildOptions, Rate
 from audionews.outputs.show import Show
 from audionews.text.script import QuoteStyle
 
-_debug = False
 SHOW = Show(title="", base_url="")  # the defaults of a show
-
-
-class _Exit(click.ClickException):
-    """A library error shown as ``audionews: <message>`` with exit status 1."""
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"audionews: {self.format_message()}", err=True)
-
-
-class _Main(click.Group):
-    """The command group: the one place library errors become one line (the full traceback
-    with --debug), and anything unexpected too."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except AudionewsError as exc:
-            if _debug:
-                raise
-            raise _Exit(str(exc)) from None
-        except Exception as exc:
-            if _debug:
-                raise
-            raise _Exit(f"internal error: {exc!r} (run with --debug to see where)") from None
-
-
-def _stop_on_sigterm(signum: int, frame: Any) -> None:
-    # Unwinds like Ctrl-C: partial files are removed, workers and ffmpeg stopped.
-    click.echo("audionews: stopped (SIGTERM); earlier episodes are untouched", err=True)
-    raise SystemExit(128 + signum)
-
 
 _OPTION_NAMES = {f.name for f in fields(BuildOptions)}
 
@@ -77,18 +41,20 @@ def _build_options(values: dict[str, Any]) -> BuildOptions:
         given["rate"] = Rate.parse(values["rate"])
     if "no_cache" in values:
         given["cache"] = not values["no_cache"]
+    if values.get("max_article_size"):
+        given["max_article_bytes"] = round(values["max_article_size"] * (1 << 20))
     return BuildOptions(**given)
 
 
-@click.group(cls=_Main, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=console.Main, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="audionews")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def main(debug: bool) -> None:
     """Turn news articles into accessible, chaptered audio briefings."""
-    global _debug
-    _debug = debug
     with contextlib.suppress(ValueError):  # not the main thread (an embedding program)
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        signal.signal(signal.SIGTERM, console.stop_on_sigterm)
 
 
 @main.command()
@@ -114,11 +80,11 @@ def build(article: Path, out_dir: Path, force: bool, as_json: bool, **values: An
     skip = not force and not as_json and options.feed is None
     episode = make(article, out_dir, options, skip_up_to_date=skip, progress=console.progress())
     if isinstance(episode, UpToDate):
-        click.echo(f"{episode.mp3} is up to date (--force builds it again)", err=True)
+        console.echo(f"{episode.mp3} is up to date (--force builds it again)", err=True)
         return
     console.notes(episode.notices)
     if as_json:
-        click.echo(json.dumps(episode.summary(), ensure_ascii=False))
+        console.json_out(episode.summary())
     console.episode_report(episode, with_chapters=not as_json)
 
 
@@ -132,7 +98,7 @@ def chapters(episode: Path, as_json: bool) -> None:
     marks = read_chapters(episode)
     if as_json:
         listed = [{"number": n, **mark.summary()} for n, mark in enumerate(marks, start=1)]
-        click.echo(json.dumps(listed, ensure_ascii=False))
+        console.json_out(listed)
     else:
         console.chapter_listing(episode, marks)
 
@@ -149,7 +115,7 @@ def script(article: Path, as_json: bool, **values: Any) -> None:
     prepared = prepare(article, _build_options(values), for_speech=False)
     console.notes(prepared.notices)
     if as_json:
-        click.echo(json.dumps(prepared.script.summary(), ensure_ascii=False, indent=2))
+        console.json_out(prepared.script.summary(), indent=2)
     else:
         console.script_listing(prepared.script)
 
@@ -163,7 +129,7 @@ def page(episode: Path, output: Path | None) -> None:
 
     written = write_page(episode, output)
     how = "" if written.exact else " (structure read back from its transcript)"
-    click.echo(f"wrote {written.path}{how}", err=True)
+    console.echo(f"wrote {written.path}{how}", err=True)
 
 
 @main.command()
@@ -178,7 +144,7 @@ def voices(as_json: bool) -> None:
             "voices": [v.__dict__ for v in installed],
             "profiles": [p.summary() | {"problem": problem} for p, problem in profiles],
         }
-        click.echo(json.dumps(listing, ensure_ascii=False))
+        console.json_out(listing)
     else:
         console.voices_listing(installed, profiles)
 
@@ -222,9 +188,9 @@ def clip(
     )
     if as_json:
         listed = [{"number": c.number, **c.chapter.summary(), "clip": str(c.path)} for c in clips]
-        click.echo(json.dumps(listed, ensure_ascii=False))
+        console.json_out(listed)
     for c in clips:
-        click.echo(f"wrote {c.path} (chapter {c.number}: {c.chapter.title})", err=True)
+        console.echo(f"wrote {c.path} (chapter {c.number}: {c.chapter.title})", err=True)
 
 
 @main.command()
@@ -255,11 +221,11 @@ def batch(
     check(options, out_dir)
     articles = expand_inputs(inputs)
     if not articles:
-        raise _Exit("no articles found in " + ", ".join(inputs))
+        raise console.Failure("no articles found in " + ", ".join(inputs))
     with console.BatchReporter(len(articles)) as report:
         results = run_batch(articles, out_dir, options, jobs=jobs, force=force, **report.hooks())
     if as_json:
-        click.echo(json.dumps([r.summary() for r in results], ensure_ascii=False))
+        console.json_out([r.summary() for r in results])
     if any(r.status is BatchStatus.FAILED for r in results):
         raise click.exceptions.Exit(1)
 
@@ -289,7 +255,7 @@ def feed_init(folder: Path, image: Path | None, **show: Any) -> None:
     from audionews.outputs.feed import init_feed
 
     path = init_feed(folder, Show(**show), image)
-    click.echo(f"wrote {path}", err=True)
+    console.echo(f"wrote {path}", err=True)
 
 
 @feed.command("add")
@@ -300,7 +266,7 @@ def feed_add(folder: Path, episode: Path) -> None:
     from audionews.outputs.feed import add_episode
 
     added = add_episode(folder, episode)
-    click.echo(f"added {added.title} ({added.guid}) to {folder / 'feed.xml'}", err=True)
+    console.echo(f"added {added.title} ({added.guid}) to {folder / 'feed.xml'}", err=True)
 
 
 @feed.command("list")
@@ -312,9 +278,9 @@ def feed_list(folder: Path, as_json: bool) -> None:
 
     listed = feed_summary(folder)
     if as_json:
-        click.echo(json.dumps(listed, ensure_ascii=False))
+        console.json_out(listed)
     for item in [] if as_json else listed:
-        click.echo(f"{str(item['published'])[:10]}  {item['guid']}  {item['title']}")
+        console.echo(f"{str(item['published'])[:10]}  {item['guid']}  {item['title']}")
 
 
 @feed.command("remove")
@@ -325,4 +291,4 @@ def feed_remove(folder: Path, guid: str) -> None:
     from audionews.outputs.feed import remove_episode
 
     removed = remove_episode(folder, guid)
-    click.echo(f"removed {removed.title}", err=True)
+    console.echo(f"removed {removed.title}", err=True)

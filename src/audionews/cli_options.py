@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from audionews.ingest import ArticleFormat
+from audionews.ingest.source import DEFAULT_MAX_ARTICLE_BYTES
 from audionews.options import DEFAULT_PROFILE, DEFAULT_SHOW
 from audionews.presets import DEFAULT_PRESET, PRESETS
 from audionews.text.script import QuoteStyle
@@ -33,7 +34,13 @@ input_options = _options(
         type=click.Choice([f.value for f in ArticleFormat]),
         default=None,
         help="Article format; detected from the content and extension when not given.",
-    )
+    ),
+    click.option(
+        "--max-article-size",
+        type=click.FloatRange(0, min_open=True),
+        metavar="MIB",
+        help=f"Refuse larger article files (default {DEFAULT_MAX_ARTICLE_BYTES >> 20} MiB).",
+    ),
 )
 voice_options = _options(
     click.option(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from audionews.errors import OptionError
 from audionews.ingest import ArticleFormat
+from audionews.ingest.source import DEFAULT_MAX_ARTICLE_BYTES
 from audionews.presets import DEFAULT_PRESET
 from audionews.text.script import QuoteStyle
 
@@ -59,6 +60,7 @@ class BuildOptions:
     page: also write the episode page (S.html); a feed's episodes always get theirs.
     daisy: also write a DAISY 2.02 talking book (S.daisy/ and S.daisy.zip).
     epub: also write an EPUB 3 talking book with media overlays (S.epub).
+    max_article_bytes: an article file larger than this is refused before it is read.
     """
 
     voices: str = DEFAULT_PROFILE
@@ -79,11 +81,22 @@ class BuildOptions:
     page: bool = False
     daisy: bool = False
     epub: bool = False
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
 
 
 # Options that change where or how fast an episode is made, never what it contains. The page
 # and the talking books render the episode as it is, so they leave its build key alone; a build
 # that asks for one whose file is missing is still not up to date (every target must exist).
 NOT_CONTENT = frozenset(
-    {"jobs", "cache", "cache_folder", "lexicon", "feed", "page", "daisy", "epub"}
+    {
+        "jobs",
+        "cache",
+        "cache_folder",
+        "lexicon",
+        "feed",
+        "page",
+        "daisy",
+        "epub",
+        "max_article_bytes",
+    }
 )

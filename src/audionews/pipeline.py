@@ -40,7 +40,7 @@ from audionews.audio.voices import (
 )
 from audionews.dates import parse_date
 from audionews.errors import AudionewsError, OutputError, SegmentSynthesisError
-from audionews.files import Target, atomic_files
+from audionews.files import Target, atomic_files, check_targets
 from audionews.ingest import read_article
 from audionews.options import NOT_CONTENT, BuildOptions
 from audionews.outputs import OutputContext
@@ -187,7 +187,9 @@ def prepare(
     if options.rate is not None:
         narrator = profile.voice_for(Role.NARRATION).rate
         profile = profile.with_rate(options.rate.words_per_minute(narrator))
-    article = read_article(Path(article_path), options.article_format)
+    article = read_article(
+        Path(article_path), options.article_format, max_bytes=options.max_article_bytes
+    )
     notices = list(article.notices)
     if for_speech:
         profile, fallback = profile.for_language(article.language)
@@ -237,6 +239,8 @@ def build(
     clock = _Clock()
     wanted = outputs.wanted(prepared.options)
     out_dir = ready(_output_folder(prepared.options, Path(out_dir)))
+    targets = targets_of(prepared, out_dir)
+    check_targets(targets, inputs=[prepared.source])  # a target that cannot be, before any work
     engine = engine or default_engine(prepared.options)
     audio = synthesize(prepared, engine, progress)
     clock.lap("synthesis")
@@ -253,11 +257,10 @@ def build(
         preset.loudness,
     )
     clock.lap("normalisation")
-    targets = targets_of(prepared, out_dir)
     finals = {key: target.path for key, target in targets.items()}
     store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
     parts = plan_parts(track.seams, track.size, fmt)
-    with _write_errors(out_dir), atomic_files(targets) as paths:
+    with _write_errors(out_dir), atomic_files(targets, inputs=[prepared.source]) as paths:
         if progress:
             progress("encoding", 0, 1)
         measured, reused = encode_parts(
@@ -279,8 +282,10 @@ def build(
         if progress:
             progress("encoding", 1, 1)
     published = {k: v for output in wanted for k, v in output.publish(context, finals).items()}
+    # Publishing may move a file (into a feed): the episode is where it was published.
+    files = {key: Path(str(published.get(key, path))) for key, path in finals.items()}
     return Episode(
-        finals,
+        files,
         prepared.script,
         track.duration_s,
         track.timeline.chapters,

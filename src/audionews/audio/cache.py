@@ -7,8 +7,11 @@ sentence, only that sentence is synthesised again.
 - Where: the user's cache folder (platformdirs), or ``AUDIONEWS_CACHE``.
 - Safe under concurrent use: an entry is written to a temporary file and renamed into place,
   so readers see a whole entry or none; two processes writing the same entry both succeed.
+  A write that fails (a full disk) removes its temporary file; one that was killed leaves it
+  to ``trim``, which removes temporaries whose writer has gone.
 - Never plays a corrupt entry: each starts with a magic string and the SHA-256 of its audio,
-  checked on every read; a bad entry is deleted and the utterance synthesised again.
+  checked on every read (and an utterance's audio must be whole 16-bit samples); a bad entry
+  is deleted and the utterance synthesised again.
 - Bounded: reads refresh an entry's time, and ``trim`` deletes the least recently used
   entries until the cache is under its size cap.
 """
@@ -21,12 +24,13 @@ import hashlib
 import os
 import struct
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import astuple
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from audionews.audio.speech import AudioSegment, speech
+from audionews.audio.speech import SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError
@@ -35,6 +39,9 @@ from audionews.tools import run_espeak
 MAGIC = b"ANSEG1\n"
 DIGEST = 32
 DEFAULT_CAP_BYTES = 512 * 1024 * 1024
+# A write takes milliseconds: a temporary this old was left by a writer that was killed
+# (one whose process is gone is removed at once).
+STALE_TEMPORARY_S = 3600
 
 
 def default_folder() -> Path:
@@ -98,19 +105,35 @@ class SegmentCache:
             os.utime(path)  # least recently used is what trim removes first
         return body
 
+    def discard(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
+
     def put(self, key: str, audio: bytes) -> None:
         path = self._path(key)
+        name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            # The writer's process id in the name tells trim whether it is still at work.
+            handle, name = tempfile.mkstemp(
+                dir=path.parent, prefix=f".{key[:16]}.{os.getpid()}.", suffix=".tmp"
+            )
             with os.fdopen(handle, "wb") as out:
                 out.write(MAGIC + hashlib.sha256(audio).digest() + audio)
             os.replace(name, path)
         except OSError:
-            return  # a cache that cannot be written only costs speed
+            # A cache that cannot be written only costs speed; it never keeps half an entry.
+            if name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
 
     def trim(self) -> int:
-        """Delete least recently used entries until under the cap; return how many."""
+        """Delete least recently used entries until under the cap, and temporaries left by
+        writers that were killed; return how many entries were deleted."""
+        for temporary in self.folder.glob("*/.*.tmp"):
+            if _abandoned(temporary):
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
         entries = []
         for path in self.folder.glob("*/*.seg"):
             try:
@@ -129,6 +152,26 @@ class SegmentCache:
         return removed
 
 
+def _abandoned(temporary: Path) -> bool:
+    """Whether a cache temporary's writer is gone: its process no longer runs, or (a name
+    without a process id, or a process id used again) it has not been touched for an hour."""
+    try:
+        if time.time() - temporary.stat().st_mtime > STALE_TEMPORARY_S:
+            return True
+    except OSError:
+        return False
+    parts = temporary.name.split(".")
+    if len(parts) < 4 or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it runs, as another user
+    return False
+
+
 class CachedEngine:
     """A speech engine that asks the cache first and synthesises only what is missing."""
 
@@ -143,9 +186,7 @@ class CachedEngine:
     ) -> list[AudioSegment]:
         self._version = self._version or engine_version(self.engine)
         keys = [self.cache.key(u, self._version) for u in utterances]
-        found: list[AudioSegment | None] = [
-            None if (pcm := self.cache.get(k)) is None else speech(pcm) for k in keys
-        ]
+        found: list[AudioSegment | None] = [self._speech(k) for k in keys]
         missing = [i for i, audio in enumerate(found) if audio is None]
         if missing:
             done_before = len(utterances) - len(missing)
@@ -162,6 +203,16 @@ class CachedEngine:
         elif progress:
             progress(len(utterances), len(utterances))
         return [audio for audio in found if audio is not None]
+
+    def _speech(self, key: str) -> AudioSegment | None:
+        """A cached utterance, or None: an entry whose checksum holds but whose audio is not
+        whole 16-bit samples (never speech) is dropped and synthesised again."""
+        pcm = self.cache.get(key)
+        if pcm is not None and len(pcm) % SAMPLE_WIDTH:
+            self.cache.corrupt += 1
+            self.cache.discard(key)
+            return None
+        return None if pcm is None else speech(pcm)
 
 
 class CalibrationCache:

@@ -37,7 +37,9 @@ from typing import Protocol
 from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError, SynthesisError
+from audionews.files import temporary_folder
 from audionews.tools import run_espeak, stops_held
+from audionews.workers import die_with_parent
 
 SEGMENT_TIMEOUT_S = 120
 
@@ -100,7 +102,9 @@ class Pyttsx3Engine:
         for index, utterance in enumerate(utterances):
             groups.setdefault(utterance.voice, []).append(index)
         results: list[bytes | None] = [None] * len(utterances)
-        with tempfile.TemporaryDirectory(prefix="audionews-synth-") as workdir:
+        # A folder of this run's own; those of killed runs are removed first.
+        with temporary_folder("audionews-synth-") as folder:
+            workdir = str(folder)
             if self.jobs == 1:
                 # One core: one voice's worker at a time (batch runs articles side by side).
                 for voice, indices in groups.items():
@@ -150,7 +154,8 @@ class Pyttsx3Engine:
                 workers = min(share, max(1, len(indices) // 8))
                 expected = references.get(voice)
                 with stops_held():  # a pool half made by Ctrl-C could not be stopped
-                    pool = context.Pool(workers, _init_worker, (workdir, voice, expected))
+                    arguments = (workdir, voice, expected, os.getpid())
+                    pool = context.Pool(workers, _init_worker, arguments)
                     pools.append(pool)
                 size = max(1, min(16, len(indices) // (workers * 4) or 1))
                 for first in range(0, len(indices), size):
@@ -264,12 +269,19 @@ def _read_pcm(path: Path) -> bytes:
     return frames
 
 
-def _init_worker(workdir: str, voice: Voice, expected: float | None = None) -> None:
+def _init_worker(
+    workdir: str, voice: Voice, expected: float | None = None, parent: int | None = None
+) -> None:
     global _worker, _worker_error
     # The parent handles Ctrl-C and tears the pool down; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # And stops at once when the pool is terminated, whatever handler it was forked with.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent is not None:  # and never outlives the build (workers.py: a pool's own thread
+        die_with_parent(parent, kernel=False)  # forks replacements, so no kernel request)
+    # A result sent to a build that has died ends the worker at once, without a traceback on
+    # the terminal (the pipe is only broken when the build is gone).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)

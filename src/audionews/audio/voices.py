@@ -32,7 +32,7 @@ import os
 import re
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from audionews import data
@@ -42,6 +42,8 @@ from audionews.text.script import Pauses, Role
 from audionews.text.speech.lexicon import Lexicon, parse_lexicon
 from audionews.tools import run_espeak
 
+# A pause longer than a minute is a typing error, never a listener's wish.
+PAUSE_MAX_MS = 60_000
 ROLE_TABLES = {Role.NARRATION: "narrator", Role.QUOTE: "quote", Role.ANNOUNCEMENT: "announcer"}
 
 
@@ -184,7 +186,7 @@ def _parse_profile(path: Path, data: dict[str, object]) -> VoiceProfile:
                 pitch=int(section.get("pitch", 50)),
                 volume=float(section.get("volume", 1.0)),
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # rate = 1e400 is infinity
             raise VoiceProfileError(f"voice profile {path}: [{table}] {exc}") from None
         if not 80 <= voice.rate <= 500:
             raise VoiceProfileError(f"voice profile {path}: [{table}] rate must be 80-500")
@@ -205,8 +207,14 @@ def _parse_profile(path: Path, data: dict[str, object]) -> VoiceProfile:
         )
     try:
         pauses = Pauses(**{key: int(value) for key, value in pause_table.items()})
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise VoiceProfileError(f"voice profile {path}: [pauses] {exc}") from None
+    # Found here, not after the whole synthesis as a track too long to hold.
+    for name, value in asdict(pauses).items():
+        if not 0 <= value <= PAUSE_MAX_MS:
+            raise VoiceProfileError(
+                f"voice profile {path}: [pauses] {name} must be 0-{PAUSE_MAX_MS} ms"
+            )
     lexicon_table = data.get("lexicon", {})
     if not isinstance(lexicon_table, dict):
         raise VoiceProfileError(f"voice profile {path}: [lexicon] must be a table")

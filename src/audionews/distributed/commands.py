@@ -7,7 +7,6 @@ here imports Celery until a command runs.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from audionews import console
-from audionews.cli import _build_options, _Exit, main
+from audionews.cli import _build_options, main
 from audionews.cli_options import (
     document_options,
     episode_options,
@@ -54,12 +53,12 @@ def _queue(command: str, broker: str | None) -> ModuleType:
         except ImportError as exc:
             missing = exc.name or str(exc)
     if missing is not None:
-        raise _Exit(
+        raise console.Failure(
             f"audionews {command} needs the optional extra {EXTRA} (no module {missing!r} "
             f"here): pip install '{EXTRA}'"
         )
     if not broker:
-        raise _Exit(f"no broker: give --broker redis://HOST:6379/0 or set {BROKER_ENV}")
+        raise console.Failure(f"no broker: give --broker redis://HOST:6379/0 or set {BROKER_ENV}")
     _broker.connect(broker)
     from audionews.distributed import queue
 
@@ -157,10 +156,10 @@ def submit(
     )
     articles = expand_inputs(inputs)
     if not articles:
-        raise _Exit("no articles found in " + ", ".join(inputs))
+        raise console.Failure("no articles found in " + ", ".join(inputs))
     submitted = queue.submit(url, articles, out_dir, options, force=force)
     followed = sum(not q.sent for q in submitted.queued)
-    click.echo(
+    console.echo(
         f"job {submitted.job}: {len(submitted.queued)} articles queued"
         + (f" ({followed} already queued or running, followed)" if followed else "")
         + (f", {len(submitted.refused)} not readable" if submitted.refused else "")
@@ -169,31 +168,31 @@ def submit(
     )
     if not wait:
         for refused in submitted.refused:
-            click.echo(f"failed {refused.article}: {refused.error}", err=True)
+            console.echo(f"failed {refused.article}: {refused.error}", err=True)
         if as_json:
             listed = [
                 {"article": q.article, "task": q.task_id, "status": "queued"}
                 for q in submitted.queued
             ] + [r.summary() for r in submitted.refused]
-            click.echo(json.dumps({"job": submitted.job, "articles": listed}, ensure_ascii=False))
+            console.json_out({"job": submitted.job, "articles": listed})
         if submitted.refused:
             raise click.exceptions.Exit(1)
         return
     if queue.workers_answering(url) == 0:
-        click.echo("note: no worker answered yet; the articles wait until one starts", err=True)
+        console.echo("note: no worker answered yet; the articles wait until one starts", err=True)
     total = len(submitted.queued) + len(submitted.refused)
     try:
         with console.BatchReporter(total) as report:
             outcomes = queue.wait(url, submitted.job, lambda o: report.done(_as_result(o)))
     except KeyboardInterrupt:
-        click.echo(
+        console.echo(
             f"audionews: stopped waiting; the workers go on (audionews status {submitted.job})",
             err=True,
         )
         raise click.exceptions.Exit(130) from None
     if as_json:
         listed = [o.summary() for o in outcomes]
-        click.echo(json.dumps({"job": submitted.job, "articles": listed}, ensure_ascii=False))
+        console.json_out({"job": submitted.job, "articles": listed})
     if any(o.state == "failed" for o in outcomes):
         raise click.exceptions.Exit(1)
 
@@ -208,14 +207,14 @@ def status(job: str, broker: str | None, as_json: bool) -> None:
     outcomes = queue.job_status(str(broker), job)
     if as_json:
         listed = [o.summary() for o in outcomes]
-        click.echo(json.dumps({"job": job, "articles": listed}, ensure_ascii=False))
+        console.json_out({"job": job, "articles": listed})
     else:
         for o in outcomes:
             detail = o.error or o.result.get("mp3") or o.result.get("worker") or ""
-            click.echo(f"{o.state:<8}  {o.article}  {detail}".rstrip())
+            console.echo(f"{o.state:<8}  {o.article}  {detail}".rstrip())
         counts = {state: sum(o.state == state for o in outcomes) for state in _STATES}
         done = counts["built"] + counts["skipped"] + counts["failed"]
-        click.echo(
+        console.echo(
             f"job {job}: {done}/{len(outcomes)} done: "
             + ", ".join(f"{n} {state}" for state, n in counts.items() if n or state == "failed"),
             err=True,

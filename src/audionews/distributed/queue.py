@@ -443,7 +443,7 @@ def submit(
     refused: list[Outcome] = []
     for path in articles:
         try:
-            data = read_bytes(path)
+            data = read_bytes(path, options.max_article_bytes)
         except AudionewsError as exc:
             refused.append(Outcome(str(path), None, "failed", {"error": str(exc)}))
             continue

@@ -8,7 +8,13 @@ import re
 from pathlib import Path
 
 from audionews.article import Article
-from audionews.ingest.source import decode_text, read_bytes
+from audionews.errors import ArticleError, AudionewsError
+from audionews.ingest.source import (
+    DEFAULT_MAX_ARTICLE_BYTES,
+    decode_text,
+    read_bytes,
+    without_controls,
+)
 from audionews.ingest.text import parse_text
 
 
@@ -54,10 +60,30 @@ def detect_format(path: Path, text: str) -> ArticleFormat:
     return ArticleFormat.TEXT
 
 
-def read_article(path: Path | str, fmt: ArticleFormat | None = None) -> Article:
-    """Read and parse one article file."""
+def read_article(
+    path: Path | str,
+    fmt: ArticleFormat | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+) -> Article:
+    """Read and parse one article file, control characters stripped from all its text.
+
+    Any failure is an ArticleError naming the file: a reader that trips over one article's
+    content (a charset that is not a text encoding, a bug) spoils that article only.
+    """
     path = Path(path)
-    data = read_bytes(path)
+    data = read_bytes(path, max_bytes)
+    try:
+        article = _parse(path, data, fmt)
+    except AudionewsError:
+        raise
+    except Exception as exc:
+        detail = " ".join(str(exc).split())
+        raise ArticleError(path, f"unexpected {type(exc).__name__}: {detail}") from exc
+    return without_controls(article)
+
+
+def _parse(path: Path, data: bytes, fmt: ArticleFormat | None) -> Article:
     sniffed = data[:2048].decode("utf-8", errors="ignore")
     fmt = fmt or detect_format(path, sniffed)
     if fmt is ArticleFormat.HTML:

@@ -129,14 +129,62 @@ def _body_text(title: str, blocks: list[Block]) -> str:
     return "\n".join(parts)
 
 
+# Front matter is a handful of keys; anything far larger is not front matter.
+FRONT_MATTER_MAX = 64 * 1024
+# Enough for any front matter a person writes; a "billion laughs" needs far more.
+ALIASES_MAX = 32
+
+
+class _FrontMatterLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no types
+    """PyYAML's safe loader, with a bound on aliases (an alias bomb, a few hundred bytes
+    whose text is billions of words, is refused before it is expanded) and impossible dates
+    (2024-02-30) kept as the text they are, not an error."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > ALIASES_MAX:
+                raise yaml.YAMLError(f"more than {ALIASES_MAX} aliases")
+        return super().compose_node(parent, index)
+
+    def lenient_timestamp(self, node: Any) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.lenient_timestamp
+)
+
+
 def _front_matter(content: str, where: Path | str) -> dict[str, Any]:
+    if len(content) > FRONT_MATTER_MAX:
+        raise ArticleError(where, f"front matter longer than {FRONT_MATTER_MAX // 1024} KiB")
+    loader = _FrontMatterLoader(content)
     try:
-        data = yaml.safe_load(content) or {}
+        data = loader.get_single_data() or {}
     except yaml.YAMLError as exc:
-        raise ArticleError(where, f"front matter is not valid YAML ({exc})") from None
+        raise ArticleError(where, f"front matter is not valid YAML ({_one_line(exc)})") from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ArticleError(where, "front matter must be a mapping of keys to values")
     return {str(key).lower(): value for key, value in data.items()}
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    """A YAML error as one line: what is wrong and where (PyYAML's own spans lines)."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return f"{error.problem}{where}"
+    return " ".join(str(error).split())
 
 
 def _text(value: object) -> str | None:

@@ -3,12 +3,47 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
+import re
 from pathlib import Path
+from typing import TypeVar
 
 from audionews.errors import ArticleError
+from audionews.files import TooLarge, UnreadableFile, read_regular
+
+# A generous bound: the longest articles are a few hundred kilobytes, the heaviest web pages
+# a few megabytes. It is checked before a byte is read (--max-article-size raises it).
+DEFAULT_MAX_ARTICLE_BYTES = 32 << 20
+# What a terminal, a tag or a subtitle must never be given: C0 controls but tab and newline,
+# DEL, and the C1 controls (ESC [ and CSI both start terminal escape sequences).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Bytes that never occur in text: a file holding them is an image, an executable, an archive.
 _CONTROL_BYTES = frozenset(range(0, 32)) - {9, 10, 12, 13}
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tab and newline kept)."""
+    return CONTROLS.sub("", text)
+
+
+_Value = TypeVar("_Value")
+
+
+def without_controls(value: _Value) -> _Value:
+    """An article (or any of its blocks, or text in them) with control characters stripped
+    from all its text: whatever a page's entities or front matter's escapes made of them,
+    no title, heading or sentence carries one into a tag, a subtitle or a terminal."""
+    if isinstance(value, str):
+        return strip_controls(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(without_controls(item) for item in value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: without_controls(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def read_text(path: Path) -> str:
@@ -21,18 +56,19 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of an article file; ArticleError for a missing, folder, unreadable or empty one."""
-    if not path.exists():
-        raise ArticleError(path, "no such file")
-    if path.is_dir():
-        raise ArticleError(path, "is a folder, not an article file")
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> bytes:
+    """The bytes of an article file; ArticleError for a missing, folder, unreadable or empty
+    one, one that is not a regular file (a FIFO, a device) or is larger than ``max_bytes``:
+    all found before anything is read."""
     try:
-        data = path.read_bytes()
-    except PermissionError:
-        raise ArticleError(path, "permission denied") from None
-    except OSError as exc:
-        raise ArticleError(path, exc.strerror or str(exc)) from None
+        data = read_regular(path, max_bytes)
+    except TooLarge as exc:
+        raise ArticleError(path, f"{exc.cause} (--max-article-size raises the limit)") from None
+    except UnreadableFile as exc:
+        cause = (
+            "is a folder, not an article file" if exc.cause.startswith("is a folder") else exc.cause
+        )
+        raise ArticleError(path, cause) from None
     if not data:
         raise ArticleError(path, "the file is empty")
     return data

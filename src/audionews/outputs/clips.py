@@ -27,7 +27,7 @@ import numpy as np
 
 from audionews.audio.encode import encode_mp3, mp3_output
 from audionews.errors import EpisodeError, OptionError, OutputError
-from audionews.files import Target, atomic_files
+from audionews.files import Target, atomic_files, check_targets
 from audionews.outputs import Output, OutputContext
 from audionews.outputs.tags import EpisodeTags, mp3_info, read_chapters, read_tags, write_tags
 from audionews.timeline import Chapter
@@ -73,7 +73,8 @@ def open_episode(path: Path) -> ClipSource:
 
 def select(source: ClipSource, chapter: str) -> tuple[int, Chapter]:
     """A chapter by number (from 1, as ``audionews chapters`` lists them) or title."""
-    if chapter.strip().isdigit():
+    # Only ASCII digits are a number: "²" or "٣" are titles (int() would refuse the first).
+    if re.fullmatch(r"[0-9]+", chapter.strip()):
         number = int(chapter)
         if 1 <= number <= len(source.chapters):
             return number, source.chapters[number - 1]
@@ -94,6 +95,17 @@ def safe_name(title: str, number: int) -> str:
     text = re.sub(r"[^\w\- ]+", "", text)
     text = re.sub(r"\s+", "-", text.strip()).strip(".-_").lower()[:NAME_MAX].rstrip("-")
     return f"{number:02d}-{text or 'chapter'}.mp3"
+
+
+def check_audible(source: ClipSource, number: int, mark: Chapter) -> None:
+    """EpisodeError for a chapter with no audio: one that starts where the audio has ended
+    (an MP3 cut short, its chapters still those of the whole episode)."""
+    if mark.end_ms <= mark.start_ms:
+        raise EpisodeError(
+            source.path,
+            f"chapter {number} ({mark.title}) starts at {_clock(mark.start_ms)}, after the "
+            f"audio ends at {_clock(source.duration_ms)} (is the file cut short?)",
+        )
 
 
 def clip_tags(source: ClipSource, number: int, mark: Chapter) -> EpisodeTags:
@@ -155,33 +167,41 @@ def cut(
 ) -> list[Path]:
     """Cut the selected chapters into ``destinations``, tagged, each written atomically.
 
-    Clips are encoded side by side, one ffmpeg process per core.
+    Clips are encoded side by side, one ffmpeg process per core, and switched in as one set:
+    a failure leaves every earlier clip as it was. No clip may be the episode itself.
     """
+    for number, mark in selection:
+        check_audible(source, number, mark)
+    targets = {str(index): path for index, path in enumerate(destinations)}
+    check_targets(targets, inputs=[source.path])  # before the episode is decoded
     samples = None if lossless else decode(source.path, source.sample_rate)
 
-    def one(number: int, mark: Chapter, destination: Path) -> Path:
-        with atomic_files({"clip": destination}) as partial:
-            if lossless:
-                copy_frames(source.path, mark.start_ms, mark.end_ms, partial["clip"])
-            else:
-                assert samples is not None
-                first = round(mark.start_ms * source.sample_rate / 1000)
-                last = round(mark.end_ms * source.sample_rate / 1000)
-                encode_mp3(
-                    samples[first:last],
-                    source.sample_rate,
-                    partial["clip"],
-                    source.sample_rate,
-                    source.bitrate_kbps,
-                )
-            write_tags(partial["clip"], clip_tags(source, number, mark), ())
-        return destination
+    def one(number: int, mark: Chapter, path: Path) -> None:
+        if lossless:
+            copy_frames(source.path, mark.start_ms, mark.end_ms, path)
+        else:
+            assert samples is not None
+            first = round(mark.start_ms * source.sample_rate / 1000)
+            last = min(round(mark.end_ms * source.sample_rate / 1000), samples.size)
+            if last <= first:  # the stream decodes shorter than its header says
+                check_audible(source, number, Chapter(mark.title, mark.start_ms, mark.start_ms))
+            encode_mp3(
+                samples[first:last],
+                source.sample_rate,
+                path,
+                source.sample_rate,
+                source.bitrate_kbps,
+            )
+        write_tags(path, clip_tags(source, number, mark), ())
 
     workers = max(1, jobs or os.cpu_count() or 1)
-    with ThreadPoolExecutor(workers) as pool:
+    with (
+        atomic_files(targets, inputs=[source.path]) as partial,
+        ThreadPoolExecutor(workers) as pool,
+    ):
         futures = [
-            pool.submit(one, number, mark, destination)
-            for (number, mark), destination in zip(selection, destinations, strict=True)
+            pool.submit(one, number, mark, partial[key])
+            for (number, mark), key in zip(selection, targets, strict=True)
         ]
         for done, future in enumerate(futures, start=1):
             future.result()
@@ -214,21 +234,31 @@ def clip_chapters(
     if chapter is None:
         selection = list(enumerate(source.chapters, start=1))
         folder = output or episode.with_name(f"{episode.stem}.clips")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+        _make_folder(folder, folder)
         destinations = [folder / safe_name(mark.title, number) for number, mark in selection]
     else:
         number, mark = select(source, chapter)
         selection = [(number, mark)]
-        destinations = [
-            output or episode.with_name(f"{episode.stem}.{safe_name(mark.title, number)}")
-        ]
+        destination = output or episode.with_name(f"{episode.stem}.{safe_name(mark.title, number)}")
+        if destination.is_dir():
+            raise OutputError(f"cannot write {destination}: it is a folder (give a file name)")
+        _make_folder(destination.parent, destination)
+        destinations = [destination]
     written = cut(source, selection, destinations, lossless=lossless, progress=progress)
     return [
         Clip(number, mark, path) for (number, mark), path in zip(selection, written, strict=True)
     ]
+
+
+def _make_folder(folder: Path, writing: Path) -> None:
+    """``folder`` made if need be, as ``build -o`` makes its folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            cause = f"{folder} is not a folder"
+        raise OutputError(f"cannot write {writing}: {cause}") from None
 
 
 class _BuildClips(Output):

@@ -99,27 +99,36 @@ def write_page(mp3: Path, output: Path | None = None) -> WrittenPage:
     EpisodeError when ``mp3`` is not an episode with a transcript; OutputError when the page
     cannot be written (an earlier page there is kept).
     """
-    from audionews.render.from_sidefiles import document_from_episode
-    from audionews.render.page import render_page
-
     mp3 = Path(mp3)
     if not mp3.is_file():
         raise EpisodeError(mp3, "no such file")
     target = Path(output) if output is not None else mp3.with_suffix(".html")
     if target.is_dir():
         target = target / (mp3.stem + ".html")
-    doc = read_document(mp3)
-    exact = doc is not None
-    if doc is None:
-        doc = document_from_episode(mp3)
     audio = Path(os.path.relpath(mp3.resolve(), target.resolve().parent)).as_posix()
-    html = render_page(replace(doc, audio=audio))
+    html, exact = page_html(mp3, audio)
     try:
         with atomic_files({"page": target}) as partial:
             partial["page"].write_text(html, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     return WrittenPage(target, exact)
+
+
+def page_html(mp3: Path, audio: str) -> tuple[str, bool]:
+    """The page of the episode ``mp3``, linking to its audio as ``audio`` (a relative URL
+    path), and whether its structure is the build's own; EpisodeError without a transcript.
+
+    A feed names an episode's files its own way: its page is made again for that name.
+    """
+    from audionews.render.from_sidefiles import document_from_episode
+    from audionews.render.page import render_page
+
+    doc = read_document(mp3)
+    exact = doc is not None
+    if doc is None:
+        doc = document_from_episode(mp3)
+    return render_page(replace(doc, audio=audio)), exact
 
 
 class _Document(Output):

@@ -21,10 +21,12 @@ Facts this module follows (ID3v2 Chapter Frame Addendum, and DESIGN.md):
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mutagen import MutagenError
 from mutagen.id3 import (
@@ -52,6 +54,8 @@ from mutagen.id3._tags import save_frame
 from mutagen.mp3 import MP3, MPEGInfo
 
 from audionews.errors import EpisodeError
+from audionews.files import describe_mode
+from audionews.ingest.source import strip_controls
 from audionews.outputs import Output, OutputContext
 from audionews.timeline import Chapter
 
@@ -63,6 +67,7 @@ TITLE_MAX = 250
 
 
 def _short(text: str) -> str:
+    text = strip_controls(text)
     return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1].rstrip() + "…"
 
 
@@ -174,12 +179,16 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: Sequence[Chapter]) -> No
         id3.add(TDRC(encoding=Encoding.UTF8, text=[tags.date.isoformat()]))
     if tags.track is not None:
         id3.add(TRCK(encoding=Encoding.UTF8, text=[str(tags.track)]))
+    # Whatever a tag is made from (an episode read back, a chapter of someone else's MP3),
+    # it never carries a control character to a player's or a terminal's screen.
     if tags.description:
-        id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="", text=[tags.description]))
+        text = strip_controls(tags.description)
+        id3.add(COMM(encoding=Encoding.UTF8, lang=lang, desc="", text=[text]))
     if tags.transcript:
-        id3.add(USLT(encoding=Encoding.UTF8, lang=lang, desc="transcript", text=tags.transcript))
+        text = strip_controls(tags.transcript)
+        id3.add(USLT(encoding=Encoding.UTF8, lang=lang, desc="transcript", text=text))
     for key, value in tags.extra:
-        id3.add(TXXX(encoding=Encoding.UTF8, desc=key, text=[value]))
+        id3.add(TXXX(encoding=Encoding.UTF8, desc=key, text=[strip_controls(value)]))
 
     ids = [f"chp{number}" for number in range(len(chapters))]
     if chapters:
@@ -223,26 +232,58 @@ class Mp3Info:
 
 def mp3_info(path: Path) -> Mp3Info:
     """What mutagen reads of the MPEG stream; EpisodeError if there is none."""
-    try:
-        info: Any = MP3(str(path)).info
-    except (MutagenError, OSError) as exc:
-        raise EpisodeError(path, f"not a readable MP3 ({exc})") from None
+    with _open(path) as handle:
+        try:
+            audio: Any = MP3(handle)
+        except Exception as exc:  # a hostile file can trip the parser anywhere
+            raise EpisodeError(path, f"not a readable MP3 ({_cause(exc)})") from None
+        size = os.fstat(handle.fileno()).st_size
+    info = audio.info
     if not isinstance(info, MPEGInfo):
         raise EpisodeError(path, "not a readable MP3 (no MPEG audio)")
-    return Mp3Info(float(info.length), int(info.bitrate or 0), int(info.sample_rate))
+    length = float(info.length)
+    if info.bitrate:
+        # A file cut short keeps the header that counts the frames of the whole: its bytes
+        # say how much audio it still holds.
+        audio_bytes = size - (audio.tags.size if audio.tags is not None else 0)
+        length = min(length, max(0, audio_bytes) * 8 / info.bitrate)
+    return Mp3Info(length, int(info.bitrate or 0), int(info.sample_rate))
+
+
+def _open(path: Path) -> IO[bytes]:
+    """An MP3 file opened for reading: EpisodeError for a missing path, a folder or anything
+    but a regular file (a FIFO would make an ordinary open wait for a writer for ever)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise EpisodeError(path, "no such file") from None
+    except OSError as exc:
+        raise EpisodeError(path, exc.strerror or str(exc)) from None
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        if stat.S_ISDIR(mode):
+            raise EpisodeError(path, "is a folder, not an MP3 file")
+        raise EpisodeError(path, f"not a regular file ({describe_mode(mode)})")
+    os.set_blocking(handle, True)
+    return os.fdopen(handle, "rb")
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "its frames are nested too deeply"
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, MutagenError | OSError) else f"{type(exc).__name__}: {text}"
 
 
 def _load(path: Path) -> ID3:
-    if not path.exists():
-        raise EpisodeError(path, "no such file")
-    if path.is_dir():
-        raise EpisodeError(path, "is a folder, not an MP3 file")
-    try:
-        return ID3(str(path))
-    except ID3NoHeaderError:
-        raise EpisodeError(path, "no ID3 tags (not a tagged MP3)") from None
-    except (MutagenError, OSError) as exc:
-        raise EpisodeError(path, f"unreadable ID3 tags ({exc})") from None
+    with _open(path) as handle:
+        try:
+            return ID3(handle)
+        except ID3NoHeaderError:
+            raise EpisodeError(path, "no ID3 tags (not a tagged MP3)") from None
+        except Exception as exc:  # a hostile file can trip the parser anywhere
+            raise EpisodeError(path, f"unreadable ID3 tags ({_cause(exc)})") from None
 
 
 def read_chapters(path: Path) -> list[Chapter]:
