@@ -13,7 +13,8 @@ Scrapinghub/Zyte article-extraction benchmark) is scored by that benchmark's own
 texts split into \\w+ tokens, counted as 4-token shingles; per page tp, fp and fn; precision
 and recall averaged over pages, F1 from the two means. audionews is scored on the text of its
 narration and quote segments (announcements, and every segment that reads an image, its alt
-text or caption, are the narrator's and left out); the same figures are printed for every extractor in peers.json, then the 10 worst pages.
+text or caption, are the narrator's and left out); the same figures are printed for every
+extractor in peers.json, then the 10 worst pages.
 
 On every page of both sets (and the 14 readability pages of ../shared/corpus/readability),
 the properties a listener needs are checked and reported page by page:
