@@ -158,6 +158,7 @@ AWKWARD = [
         "One Long Paragraph\n" + ". ".join(words(25, n).capitalize() for n in range(200)) + ".\n",
         1,
         id="single-5000-word-paragraph",
+        marks=pytest.mark.slow,  # a 5,000-word build: 4 s
     ),
     pytest.param(
         "headings",
