@@ -405,6 +405,10 @@ def _measured(data: bytes, pairs: np.ndarray, part: Part, fmt: Format) -> Encode
     return EncodedPart(data, energies, true_peak(np.ascontiguousarray(pairs[:, 0])))
 
 
+# At most this many parts go through one ffmpeg (to encode, then to measure).
+PARTS_PER_FFMPEG = 24
+
+
 def _groups(parts: Sequence[Part], count: int) -> list[list[int]]:
     """Parts (by index) dealt to ``count`` groups of about equal length, longest first."""
     groups: list[list[int]] = [[] for _ in range(count)]
@@ -449,6 +453,12 @@ def encode_parts(
         _check_silent_seam(track, parts[i], fmt)
 
     def group_work(indices: list[int], folder: str) -> None:
+        # A few parts per ffmpeg: one ffmpeg given hundreds of inputs at once (a 50,000-word
+        # article makes 500 parts) buffers them all and slows down far more than in step.
+        for first in range(0, len(indices), PARTS_PER_FFMPEG):
+            chunk_work(indices[first : first + PARTS_PER_FFMPEG], folder)
+
+    def chunk_work(indices: list[int], folder: str) -> None:
         chosen = [parts[i] for i in indices]
         started = time.perf_counter()
         datas = _encode_group(track, gain, chosen, fmt, folder)
