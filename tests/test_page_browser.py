@@ -283,7 +283,8 @@ def test_aria_current_follows_playback(episodes, opened):
     start_ms = episode.chapters[1][1]
     page.page.click("nav button[data-chapter='1']")
     page.wait("!document.getElementById('episode-audio').paused")
-    time.sleep(5.5)
+    # Until four sentences have been marked in turn (bounded), not a fixed wait.
+    page.wait("new Set(window.marks.map(m => m[1])).size >= 4", timeout=15)
     page.js("document.getElementById('episode-audio').pause()")
     marks = page.js("window.marks")
     texts = [text for _, text in marks]
