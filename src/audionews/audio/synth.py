@@ -27,12 +27,13 @@ import os
 import signal
 import sys
 import tempfile
+import time
 import wave
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
 from audionews.audio.voices import Voice
@@ -148,10 +149,15 @@ class Pyttsx3Engine:
         pending = []
         finished = False
         try:
+            shares = _workers_per_voice(
+                {
+                    voice: [len(utterances[i].text) for i in group]
+                    for voice, group in groups.items()
+                },
+                jobs,
+            )
             for voice, indices in groups.items():
-                # Workers in proportion to the group's share, at least one per voice.
-                share = max(1, round(jobs * len(indices) / len(utterances)))
-                workers = min(share, max(1, len(indices) // 8))
+                workers = shares[voice]
                 expected = references.get(voice)
                 with stops_held():  # a pool half made by Ctrl-C could not be stopped
                     arguments = (workdir, voice, expected, os.getpid())
@@ -182,6 +188,33 @@ class Pyttsx3Engine:
                 else:
                     pool.terminate()
                 pool.join()
+
+
+# A worker's start (pyttsx3 and espeak-ng, a warm-up and a calibration utterance) is worth
+# it only for at least this many utterances.
+UTTERANCES_PER_WORKER = 6
+
+
+def _workers_per_voice(texts: dict[Voice, list[int]], jobs: int) -> dict[Voice, int]:
+    """How many workers each voice gets: one each, and ``jobs - 1`` more, one at a time to the
+    voice with the most text per worker (text length is what synthesis time follows).
+
+    Every voice has a worker of its own, so there are more processes than cores when there
+    are more voices than cores; the extra ones go where they shorten the longest queue (the
+    narrator's, most often: alone it was the whole synthesis of the seed article).
+    """
+    workers = dict.fromkeys(texts, 1)
+    for _ in range(jobs - 1):
+        open_to_more = [
+            voice
+            for voice, sizes in texts.items()
+            if workers[voice] < len(sizes) // UTTERANCES_PER_WORKER
+        ]
+        if not open_to_more:
+            break
+        busiest = max(open_to_more, key=lambda voice: sum(texts[voice]) / workers[voice])
+        workers[busiest] += 1
+    return workers
 
 
 CALIBRATION = "The ferry left the harbour wall at seven and reached the island before dark."
@@ -238,8 +271,15 @@ class _Worker:
         self.engine.setProperty("rate", voice.rate)
         self.engine.setProperty("pitch", voice.pitch)
         self.engine.setProperty("volume", voice.volume)
+        # espeak-ng speaks on its own thread and pyttsx3 looks every 10 ms whether it has
+        # finished: 10 ms of idle time an utterance (a third of the narrator's synthesis of
+        # the seed article), and its run can return before the last audio is written (its
+        # loop may have been ended before the utterance started). The driver is polled finely
+        # instead, and ``say`` waits until the utterance is written.
+        self.driver = _espeak_driver(self.engine)
         self.count = 0
-        # Warm-up: a first long utterance in a fresh process writes no file.
+        # Warm-up: a first long utterance in a fresh process wrote no file while pyttsx3 alone
+        # decided when an utterance was done (see above); kept for a driver left as it is.
         self.say("Ready.")
 
     def say(self, text: str) -> bytes:
@@ -248,9 +288,51 @@ class _Worker:
         try:
             self.engine.save_to_file(text, str(path))
             self.engine.runAndWait()
+            self._wait_until_spoken()
             return _read_pcm(path)
         finally:
             path.unlink(missing_ok=True)
+
+    def _wait_until_spoken(self) -> None:
+        if self.driver is None:
+            return
+        deadline = time.monotonic() + SEGMENT_TIMEOUT_S
+        while self.driver._speaking and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+
+
+# How often a worker looks whether espeak-ng has finished an utterance.
+POLL_S = 0.0005
+
+
+class _PollClock:
+    """``time`` for pyttsx3's espeak driver, whose loop sleeps 10 ms a pass while espeak-ng
+    speaks on a thread of its own: the sleep ends as soon as the utterance has ended the loop."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._driver._looping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, POLL_S))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _espeak_driver(engine: Any) -> Any:
+    """pyttsx3 2.99's espeak driver behind ``engine``, with the polling made fine-grained; None
+    if the driver is not the one this was written for (then it is left as it is)."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    module = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is None or module is None:
+        return None
+    if not (hasattr(driver, "_looping") and hasattr(driver, "_speaking")):
+        return None
+    if getattr(module, "time", None) is time:
+        module.time = _PollClock(driver)  # type: ignore[attr-defined]
+    return driver
 
 
 def _read_pcm(path: Path) -> bytes:
