@@ -27,8 +27,15 @@ from audionews import __version__, data, outputs
 from audionews.article import Article, Paragraph
 from audionews.audio.assemble import assemble
 from audionews.audio.cache import CachedEngine, CalibrationCache, SegmentCache
-from audionews.audio.encode import Format, Measurement, encode_parts, k_energies, plan_parts
-from audionews.audio.loudness import block_peaks, normalise
+from audionews.audio.encode import (
+    Format,
+    Measurement,
+    coded_measurement,
+    encode_parts,
+    k_energies,
+    plan_parts,
+)
+from audionews.audio.loudness import block_peaks, codec_loss_lu, normalise
 from audionews.audio.speech import SAMPLE_RATE, AudioSegment
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
@@ -249,12 +256,14 @@ def build(
     track = assemble(prepared.script, audio, fmt.grid)
     clock.lap("assembly")
     block = limiter_block(fmt)
+    energies = k_energies(track, track.sample_rate, block)
     gain = normalise(
         block_peaks(track, block),
-        k_energies(track, track.sample_rate, block),
+        energies,
         track.sample_rate,
         block,
         preset.loudness,
+        codec_loss_lu(fmt.sample_rate),
     )
     clock.lap("normalisation")
     finals = {key: target.path for key, target in targets.items()}
@@ -263,7 +272,7 @@ def build(
     with _write_errors(out_dir), atomic_files(targets, inputs=[prepared.source]) as paths:
         if progress:
             progress("encoding", 0, 1)
-        measured, reused = encode_parts(
+        peak, reused = encode_parts(
             track,
             gain,
             parts,
@@ -273,7 +282,9 @@ def build(
             store=store,
             trace=clock.span,
         )
-        clock.lap("encoding and measuring")
+        measured = coded_measurement(energies, gain, peak, track.sample_rate, fmt)
+        del energies
+        clock.lap("encoding")
         tags = episode_tags(prepared, measured)
         context = OutputContext(prepared, track, gain, measured, tags, paths, finals)
         for output in wanted:
