@@ -19,7 +19,7 @@ import resource
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from audionews.audio.encode import (
     plan_parts,
 )
 from audionews.audio.loudness import block_peaks, codec_loss_lu, normalise
-from audionews.audio.speech import SAMPLE_RATE, AudioSegment
+from audionews.audio.speech import SAMPLE_RATE, AudioSegment, SpeechSpool
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
     ROLE_TABLES,
@@ -254,9 +254,12 @@ def build(
     preset = prepared.preset
     fmt = Format(SAMPLE_RATE, preset.sample_rate, preset.bitrate_kbps)
     track = assemble(prepared.script, audio, fmt.grid)
+    if isinstance(audio, SpeechSpool):
+        audio.close()  # every utterance is in the track now
+    del audio
     clock.lap("assembly")
     block = limiter_block(fmt)
-    energies = k_energies(track, track.sample_rate, block)
+    energies = k_energies(track, track.sample_rate, block, track.seams, prepared.options.jobs)
     gain = normalise(
         block_peaks(track, block),
         energies,
@@ -330,7 +333,7 @@ def default_engine(options: BuildOptions) -> SpeechEngine:
 
 def synthesize(
     prepared: Prepared, engine: SpeechEngine, progress: Progress | None = None
-) -> list[AudioSegment]:
+) -> Sequence[AudioSegment]:
     """Every segment's speech, in order; a segment that gives none is named."""
     profile = prepared.profile
     utterances = [

@@ -81,6 +81,8 @@ CHUNK_BLOCKS = 1 << 18
 OVERSAMPLING = 4
 TAPS_PER_PHASE = 12
 PEAK_BLOCK = 8
+# Samples of context on either side that make a slice's true peak exact (``true_peak``).
+PEAK_CONTEXT = 2 * PEAK_BLOCK
 CANDIDATES_AT_ONCE = 8192
 
 
@@ -398,19 +400,37 @@ def _interpolator() -> tuple[np.ndarray, float]:
     return phases.astype(np.float32), float(np.abs(phases).sum(axis=1).max())
 
 
-def true_peak(samples: np.ndarray) -> float:
-    """The true peak (linear) of float ``samples``: the peak of the 4× oversampled signal."""
+def true_peak(
+    samples: np.ndarray,
+    before: np.ndarray | None = None,
+    after: np.ndarray | None = None,
+    floor: float = 0.0,
+) -> float:
+    """The true peak (linear) of float ``samples``: the peak of the 4× oversampled signal.
+
+    Silence is assumed around them unless ``before`` and ``after`` give the samples that
+    precede and follow (``PEAK_CONTEXT`` of each is enough): a long signal measured a slice
+    at a time, each with its neighbours' samples, gives exactly its peak measured whole.
+    ``floor``: a peak already found elsewhere (only what could pass it is oversampled).
+    """
     if samples.size == 0:
-        return 0.0
+        return floor
     phases, bound_factor = _interpolator()
     taps = TAPS_PER_PHASE + 1
     block = PEAK_BLOCK
     count = -(-samples.size // block)
     padded = np.zeros((count + 2) * block, dtype=np.float32)
     padded[block : block + samples.size] = samples
+    if before is not None and before.size:
+        context = before[-block:]
+        padded[block - context.size : block] = context
+    if after is not None and after.size:
+        context = after[: padded.size - block - samples.size]
+        padded[block + samples.size : block + samples.size + context.size] = context
     rows = padded.reshape(count + 2, block)
     block_max = np.abs(rows).max(axis=1)
-    best = float(block_max.max())  # the oversampled signal passes through every sample
+    # The oversampled signal passes through every sample.
+    best = max(floor, float(block_max.max()))
     # Points interpolated in a block lean on samples up to half the taps into its
     # neighbours; none can pass the block's bound (largest neighbouring sample × the
     # interpolator's largest absolute phase sum).

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
+from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, SpeechSpool
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError, SynthesisError
 from audionews.files import temporary_folder
@@ -69,7 +69,7 @@ class SpeechEngine(Protocol):
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[AudioSegment]: ...
+    ) -> Sequence[AudioSegment]: ...
 
 
 class References(Protocol):
@@ -96,23 +96,24 @@ class Pyttsx3Engine:
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[AudioSegment]:
+    ) -> Sequence[AudioSegment]:
         if not utterances:
             return []
         groups: dict[Voice, list[int]] = {}
         for index, utterance in enumerate(utterances):
             groups.setdefault(utterance.voice, []).append(index)
-        results: list[bytes | None] = [None] * len(utterances)
+        spool = SpeechSpool(len(utterances))
         # A folder of this run's own; those of killed runs are removed first.
         with temporary_folder("audionews-synth-") as folder:
             workdir = str(folder)
             if self.jobs == 1:
                 # One core: one voice's worker at a time (batch runs articles side by side).
                 for voice, indices in groups.items():
-                    self._run({voice: indices}, utterances, workdir, results, progress, 1)
+                    self._run({voice: indices}, utterances, workdir, spool, progress, 1)
             else:
-                self._run(groups, utterances, workdir, results, progress, self.jobs)
-        return [speech(audio) for audio in results if audio is not None]
+                self._run(groups, utterances, workdir, spool, progress, self.jobs)
+        # Each utterance went to the spool as it came; none is held here.
+        return spool
 
     def _references(self, voices: list[Voice]) -> dict[Voice, float | None]:
         """The calibration reference of each voice: kept ones, the others measured with the
@@ -134,7 +135,7 @@ class Pyttsx3Engine:
         groups: dict[Voice, list[int]],
         utterances: Sequence[Utterance],
         workdir: str,
-        results: list[bytes | None],
+        spool: SpeechSpool,
         progress: Progress | None,
         jobs: int,
     ) -> None:
@@ -167,16 +168,22 @@ class Pyttsx3Engine:
                 for first in range(0, len(indices), size):
                     chunk = [(i, utterances[i].text) for i in indices[first : first + size]]
                     pending.append(pool.apply_async(_synthesize_chunk, (chunk,)))
-            done = sum(1 for audio in results if audio is not None)
+            done = spool.filled
             for result in pending:
                 try:
                     outcome = result.get(timeout=SEGMENT_TIMEOUT_S)
                 except multiprocessing.TimeoutError:
                     raise SynthesisError("espeak-ng stopped giving audio") from None
                 for index, audio, error in outcome:
-                    if error is not None:
-                        raise UtteranceFailed(index, error)
-                    results[index] = audio
+                    if error is not None or audio is None:
+                        raise UtteranceFailed(index, error or "no audio")
+                    wav = Path(audio)
+                    try:
+                        spool.put(index, _read_pcm(wav))
+                    except (OSError, wave.Error, EOFError, SynthesisError) as exc:
+                        raise UtteranceFailed(index, str(exc) or "no audio") from None
+                    finally:
+                        wav.unlink(missing_ok=True)
                     done += 1
                 if progress:
                     progress(done, len(utterances))
@@ -286,12 +293,23 @@ class _Worker:
         self.count += 1
         path = self.workdir / f"{os.getpid()}-{self.count}.wav"
         try:
-            self.engine.save_to_file(text, str(path))
-            self.engine.runAndWait()
-            self._wait_until_spoken()
+            self.speak(text, path)
             return _read_pcm(path)
         finally:
             path.unlink(missing_ok=True)
+
+    def speak(self, text: str, path: Path) -> None:
+        """Speak ``text`` into a WAV file at ``path``, checked (format, some audio) and left
+        for the build to read: audio never travels back through the pool's pipe, where the
+        results of a long article piled up in the build's memory."""
+        try:
+            self.engine.save_to_file(text, str(path))
+            self.engine.runAndWait()
+            self._wait_until_spoken()
+            _check_wav(path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
 
     def _wait_until_spoken(self) -> None:
         if self.driver is None:
@@ -336,19 +354,31 @@ def _espeak_driver(engine: Any) -> Any:
 
 
 def _read_pcm(path: Path) -> bytes:
-    if not path.exists():
-        raise SynthesisError("espeak-ng wrote no file")
-    with wave.open(str(path), "rb") as wav:
-        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (
-            SAMPLE_RATE,
-            1,
-            SAMPLE_WIDTH,
-        ):
-            raise SynthesisError("unexpected WAV format")
+    with _open_wav(path) as wav:
         frames = wav.readframes(wav.getnframes())
     if not frames:
         raise SynthesisError("espeak-ng wrote an empty file")
     return frames
+
+
+def _check_wav(path: Path) -> None:
+    with _open_wav(path) as wav:
+        if wav.getnframes() == 0:
+            raise SynthesisError("espeak-ng wrote an empty file")
+
+
+def _open_wav(path: Path) -> wave.Wave_read:
+    if not path.exists():
+        raise SynthesisError("espeak-ng wrote no file")
+    wav = wave.open(str(path), "rb")  # noqa: SIM115 (the caller closes it)
+    if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (
+        SAMPLE_RATE,
+        1,
+        SAMPLE_WIDTH,
+    ):
+        wav.close()
+        raise SynthesisError("unexpected WAV format")
+    return wav
 
 
 def _init_worker(
@@ -394,17 +424,20 @@ def _count_failure(workdir: str, voice: Voice) -> bool:
     return marker.stat().st_size < CALIBRATION_ATTEMPTS
 
 
-def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, bytes | None, str | None]]:
+def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, str | None, str | None]]:
     return [_synthesize_one(index, text) for index, text in chunk]
 
 
-def _synthesize_one(index: int, text: str) -> tuple[int, bytes | None, str | None]:
+def _synthesize_one(index: int, text: str) -> tuple[int, str | None, str | None]:
+    """(index, the WAV file it was spoken into, None) or (index, None, what went wrong)."""
     if _worker is None:
         return index, None, _worker_error or "worker not started"
     error = "no audio"
+    path = _worker.workdir / f"utterance-{index}.wav"
     for _attempt in range(2):  # a failure is tried once more before it is reported
         try:
-            return index, _worker.say(text), None
+            _worker.speak(text, path)
+            return index, str(path), None
         except Exception as exc:
             error = str(exc) or type(exc).__name__
     return index, None, error
