@@ -325,10 +325,12 @@ def limiter_block(fmt: Format) -> int:
 def default_engine(options: BuildOptions) -> SpeechEngine:
     """pyttsx3 over espeak-ng, behind the segment cache unless the options turn it off."""
     require_espeak()
-    if not options.cache:
-        return Pyttsx3Engine(options.jobs)
     cache = SegmentCache(options.cache_folder)
-    return CachedEngine(Pyttsx3Engine(options.jobs, CalibrationCache(cache)), cache)
+    # The voices' calibration figures are the engine's, not the article's: kept even when
+    # every sentence is synthesised afresh (--no-cache), as measuring them costs a third of a
+    # short article's synthesis.
+    engine = Pyttsx3Engine(options.jobs, CalibrationCache(cache))
+    return CachedEngine(engine, cache) if options.cache else engine
 
 
 def synthesize(
