@@ -350,7 +350,38 @@ def _espeak_driver(engine: Any) -> Any:
         return None
     if getattr(module, "time", None) is time:
         module.time = _PollClock(driver)  # type: ignore[attr-defined]
+    if isinstance(getattr(driver, "_data_buffer", None), bytes):
+        driver.__class__ = _growing_buffer(type(driver))
+        driver._data_buffer = b""
     return driver
+
+
+_GROWING: dict[type, type] = {}
+
+
+def _growing_buffer(driver_class: type) -> type:
+    """The espeak driver class with its audio buffer a bytearray.
+
+    The driver gathers each utterance's audio with ``buffer += chunk`` on bytes, one chunk a
+    second of audio: quadratic (DESIGN.md). A 7-minute utterance (the section list read at
+    the start of a 10,000-word article) took 5.3 s, most of a long article's synthesis; on a
+    bytearray ``+=`` extends in place. The driver sets the buffer to b"" at every utterance:
+    it becomes an empty bytearray, and is written to the WAV file as it was.
+    """
+
+    def get(self: Any) -> bytearray:
+        return self.__dict__["_audionews_buffer"]  # type: ignore[no-any-return]
+
+    def put(self: Any, value: bytes | bytearray) -> None:
+        self.__dict__["_audionews_buffer"] = (
+            value if isinstance(value, bytearray) else bytearray(value)
+        )
+
+    if driver_class not in _GROWING:
+        _GROWING[driver_class] = type(
+            driver_class.__name__, (driver_class,), {"_data_buffer": property(get, put)}
+        )
+    return _GROWING[driver_class]
 
 
 def _read_pcm(path: Path) -> bytes:
