@@ -598,18 +598,25 @@ def _k_energies_span(
     track: np.ndarray | Samples, rate: int, block: int, start: int, stop: int, out: np.ndarray
 ) -> None:
     done = start // block
-    pending = bytearray()
+    # What did not fill a block yet (floats), and of a float (bytes), from the last piece.
+    carry = np.zeros(0, dtype=np.float32)
+    partial = b""
 
     def consume(piece: bytes) -> None:
-        nonlocal done, pending
-        pending += piece
-        usable = len(pending) // (4 * block) * (4 * block)
-        if usable:
-            rows = np.frombuffer(bytes(pending[:usable]), dtype="<f4").reshape(-1, block)
-            sums = np.einsum("ij,ij->i", rows, rows)
-            out[done : done + sums.size] = sums
-            done += sums.size
-            del pending[:usable]
+        nonlocal done, carry, partial
+        if partial:
+            piece, partial = partial + piece, b""
+        whole = len(piece) // 4 * 4
+        partial = piece[whole:]
+        values = np.frombuffer(piece, dtype="<f4", count=whole // 4)
+        if carry.size:
+            values = np.concatenate((carry, values))
+        usable = values.size // block * block
+        rows = values[:usable].reshape(-1, block)
+        sums = np.einsum("ij,ij->i", rows, rows)
+        out[done : done + sums.size] = sums
+        done += sums.size
+        carry = values[usable:].copy()
 
     step = 10 * rate
     filter_ffmpeg(
@@ -627,6 +634,6 @@ def _k_energies_span(
         consume,
         doing="measure the track's loudness",
     )
-    if pending:
-        values = np.frombuffer(bytes(pending), dtype="<f4").astype(np.float64)
+    if carry.size:
+        values = carry.astype(np.float64)
         out[done] = float((values * values).sum())

@@ -416,6 +416,7 @@ def true_peak(
     if samples.size == 0:
         return floor
     phases, bound_factor = _interpolator()
+    between = phases[1:].T.astype(np.float64)  # taps × the three phases between samples
     taps = TAPS_PER_PHASE + 1
     block = PEAK_BLOCK
     count = -(-samples.size // block)
@@ -443,13 +444,12 @@ def true_peak(
         # window of ``taps`` samples whose middle lies in the block.
         span = np.concatenate(
             (rows[chosen - 1, block - half :], rows[chosen], rows[chosen + 1, :half]), axis=1
-        )
-        width = span.shape[1] - taps + 1
-        for phase in phases:
-            total = np.zeros((chosen.size, width), dtype=np.float32)
-            for k in range(taps):
-                total += phase[k] * span[:, k : k + width]
-            best = max(best, float(np.abs(total).max()))
+        ).astype(np.float64)
+        windows = np.lib.stride_tricks.sliding_window_view(span, taps, axis=1)
+        # Every point between samples at once, in double precision (phase 0 is the samples
+        # themselves, already counted).
+        points = windows @ between
+        best = max(best, float(np.abs(points).max()))
     return best
 
 
