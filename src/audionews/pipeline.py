@@ -30,12 +30,13 @@ from audionews.audio.cache import CachedEngine, CalibrationCache, SegmentCache
 from audionews.audio.encode import (
     Format,
     Measurement,
+    cached_parts,
     coded_measurement,
     encode_parts,
     k_energies,
     plan_parts,
 )
-from audionews.audio.loudness import block_peaks, codec_loss_lu, normalise
+from audionews.audio.loudness import block_peaks, codec_loss_lu, gain_choices
 from audionews.audio.speech import SAMPLE_RATE, AudioSegment, SpeechSpool
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
@@ -260,7 +261,7 @@ def build(
     clock.lap("assembly")
     block = limiter_block(fmt)
     energies = k_energies(track, track.sample_rate, block, track.seams, prepared.options.jobs)
-    gain = normalise(
+    choices = gain_choices(
         block_peaks(track, block),
         energies,
         track.sample_rate,
@@ -268,10 +269,20 @@ def build(
         preset.loudness,
         codec_loss_lu(fmt.sample_rate),
     )
-    clock.lap("normalisation")
-    finals = {key: target.path for key, target in targets.items()}
+    gain = next(choices)
     store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
     parts = plan_parts(track.seams, track.size, fmt)
+    if store is not None and (reusable := cached_parts(track, gain, parts, fmt, store)) < len(
+        parts
+    ):
+        # After an edit that moved the exact gain across the middle of two steps, the other
+        # step may be the one the earlier build chose: its parts are already encoded.
+        other = next(choices, None)
+        if other is not None and cached_parts(track, other, parts, fmt, store) > reusable:
+            gain = other
+    del choices
+    clock.lap("normalisation")
+    finals = {key: target.path for key, target in targets.items()}
     with _write_errors(out_dir), atomic_files(targets, inputs=[prepared.source]) as paths:
         if progress:
             progress("encoding", 0, 1)

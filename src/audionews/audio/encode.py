@@ -307,6 +307,17 @@ def part_key(track: np.ndarray | Samples, gain: GainCurve, part: Part, fmt: Form
     return "part2-" + digest.hexdigest()
 
 
+def cached_parts(
+    track: np.ndarray | Samples,
+    gain: GainCurve,
+    parts: Sequence[Part],
+    fmt: Format,
+    store: PartStore,
+) -> int:
+    """How many of ``parts``, with ``gain``, ``store`` holds already encoded."""
+    return sum(store.get(part_key(track, gain, part, fmt)) is not None for part in parts)
+
+
 # Parts encoded by one ffmpeg at most: ffmpeg's work for every packet grows with its outputs
 # (measured: 100 parts in one run took 2.6 times the CPU of the same audio in runs of 8).
 PARTS_PER_RUN = 8

@@ -353,10 +353,29 @@ def normalise(
     """The gain curve that brings a track to ``target``, limited, from its per-block peaks
     (``block_peaks``) and K-weighted energies at unity (``encode.k_energies``); the track is
     aimed ``codec_loss`` LU above the target, what encoding will take off."""
+    return next(gain_choices(peaks, energies, rate, block, target, codec_loss))
+
+
+def gain_choices(
+    peaks: np.ndarray,
+    energies: np.ndarray,
+    rate: int,
+    block: int,
+    target: LoudnessTarget,
+    codec_loss: float = CODEC_LOSS_LU,
+) -> Iterator[GainCurve]:
+    """``normalise``'s gain curve (the exact gain rounded to ``GAIN_STEP_DB``), then the one
+    with the neighbouring step on the other side of the exact gain (within one step of it).
+
+    An edit moves the exact gain a little; when it crosses the middle between two steps, the
+    gain a build before chose is the second choice: a build that finds that one's parts
+    already encoded takes it (pipeline.build), rather than encoding every part again.
+    """
     window = lookahead_blocks(rate, block)
     measured = loudness_of_blocks(energies, None, rate, block)
     if not np.isfinite(measured):
-        return GainCurve(np.ones_like(peaks), block)  # silence: nothing to normalise
+        yield GainCurve(np.ones_like(peaks), block)  # silence: nothing to normalise
+        return
     ceiling = 10 ** ((target.true_peak - TRUE_PEAK_MARGIN_DB) / 20)
     aim = target.lufs + codec_loss
 
@@ -377,8 +396,11 @@ def normalise(
         previous = (gain_db, reached)
         gain_db += (aim - reached) / slope
         reached = attempt(gain_db)
-    gain_db = round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB
-    return GainCurve(limiter_gains(peaks, 10 ** (gain_db / 20), ceiling, window), block)
+    steps = gain_db / GAIN_STEP_DB
+    nearest = round(steps)
+    for step in (nearest, nearest + (1 if steps > nearest else -1)):
+        gain = 10 ** (step * GAIN_STEP_DB / 20)
+        yield GainCurve(limiter_gains(peaks, gain, ceiling, window), block)
 
 
 # --- true peak -------------------------------------------------------------------------------
