@@ -176,7 +176,7 @@ _block = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     title=_sentence,
     blocks=st.lists(_block, min_size=1, max_size=12),

@@ -88,7 +88,13 @@ def test_podcast_preset_seed(seed: Built):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("preset", [pytest.param("broadcast", marks=pytest.mark.slow), "compact"])
+@pytest.mark.parametrize(
+    "preset",
+    [
+        pytest.param("broadcast", marks=pytest.mark.slow),
+        pytest.param("compact", marks=pytest.mark.slow),
+    ],
+)
 def test_other_presets(tmp_path: Path, harbour: Built, preset: str):
     # The harbour's speech is in the session's segment cache: only the sound is made again.
     result = run_cli("build", str(HARBOUR), "-o", str(tmp_path), "--json", "--preset", preset)
