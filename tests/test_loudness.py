@@ -4,6 +4,7 @@ interpolation."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 
@@ -13,6 +14,7 @@ from scipy.signal import resample_poly
 
 from audionews.audio.encode import k_energies
 from audionews.audio.loudness import (
+    PEAK_CONTEXT,
     GainCurve,
     block_peaks,
     integrated_loudness,
@@ -125,3 +127,25 @@ def test_true_peak_is_the_oversampled_peak(seed: int):
     other = np.abs(resample_poly(samples.astype(np.float64), 8, 1)).max()
     assert abs(20 * np.log10(found / other)) < 0.2
     assert found > np.abs(samples).max() * 1.05  # the peak between samples was found
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_true_peak_a_slice_at_a_time_is_the_peak_of_the_whole(seed: int):
+    # Parts are measured a slice at a time as they are sent to the encoder (encode.py); with
+    # their neighbours' samples as context the slices give exactly the whole's peak, wherever
+    # the slice boundaries fall, even through an inter-sample peak.
+    rng = np.random.default_rng(seed)
+    samples = speechlike(3.0, seed).astype(np.float32) / 32768 * 0.3
+    t = np.arange(16)
+    samples[20000:20016] += 0.9 * np.sin(np.pi / 2 * t + np.pi / 4)  # peaks between samples
+    whole = true_peak(samples)
+    cuts = sorted({0, samples.size, 20008, *rng.integers(1, samples.size, 6).tolist()})
+    found = 0.0
+    for first, last in itertools.pairwise(cuts):
+        before = samples[max(0, first - PEAK_CONTEXT) : first]
+        after = samples[last : last + PEAK_CONTEXT]
+        found = true_peak(samples[first:last], before, after, found)
+    assert found == whole
+    # Without the context a cut through the peak gives another figure: the context matters.
+    alone = max(true_peak(samples[a:b]) for a, b in itertools.pairwise(cuts))
+    assert alone != whole

@@ -168,44 +168,50 @@ def run_batch(
     """Build every article; return one result per article, in the order given.
 
     Each article is read and prepared once, here: that finds unreadable articles and titles
-    two articles share before anything is built, and decides what is up to date.
+    two articles share before they are built, and decides what is up to date. Articles are
+    prepared while the earlier ones are being built (an article can only clash with one
+    before it), so the batch's workers start at once.
     """
     jobs = max(1, jobs or os.cpu_count() or 1)
     # One core's synthesis per article: the articles themselves are the parallel work.
     options = replace(options, jobs=1)
     results: dict[Path, BatchResult] = {}
-    to_build: list[Prepared] = []
     claimed: dict[Path, Path] = {}
-    for article in articles:
-        try:
-            prepared = prepare(article, options)
-        except Exception as exc:  # whatever reading one article raises spoils it alone
-            error = describe(exc)
-            if not isinstance(exc, AudionewsError):
-                error = f"cannot read {article}: {error}"
-            results[article] = BatchResult(article, BatchStatus.FAILED, error=error)
-            continue
-        target = out_dir / f"{prepared.slug}.mp3"
-        if target in claimed:
-            results[article] = BatchResult(
-                article,
-                BatchStatus.FAILED,
-                error=f"same title as {claimed[target]}: both would be {target.name}",
-            )
-            continue
-        claimed[target] = article
-        if not force and (existing := up_to_date(prepared, out_dir)) is not None:
-            results[article] = BatchResult(article, BatchStatus.SKIPPED, existing)
-            continue
-        to_build.append(prepared)
-    for article in articles:
-        if article in results and on_done:
-            on_done(results[article])
-    with contextlib.closing(_build_all(to_build, out_dir, jobs, on_start)) as built:
+
+    def settle(result: BatchResult) -> None:
+        results[result.article] = result
+        if on_done:
+            on_done(result)
+
+    def to_build() -> Iterator[Prepared]:
+        for article in articles:
+            try:
+                prepared = prepare(article, options)
+            except Exception as exc:  # whatever reading one article raises spoils it alone
+                error = describe(exc)
+                if not isinstance(exc, AudionewsError):
+                    error = f"cannot read {article}: {error}"
+                settle(BatchResult(article, BatchStatus.FAILED, error=error))
+                continue
+            target = out_dir / f"{prepared.slug}.mp3"
+            if target in claimed:
+                settle(
+                    BatchResult(
+                        article,
+                        BatchStatus.FAILED,
+                        error=f"same title as {claimed[target]}: both would be {target.name}",
+                    )
+                )
+                continue
+            claimed[target] = article
+            if not force and (existing := up_to_date(prepared, out_dir)) is not None:
+                settle(BatchResult(article, BatchStatus.SKIPPED, existing))
+                continue
+            yield prepared
+
+    with contextlib.closing(_build_all(to_build(), out_dir, jobs, on_start)) as built:
         for result in built:
-            results[result.article] = result
-            if on_done:
-                on_done(result)
+            settle(result)
     return [results[article] for article in articles]
 
 
@@ -221,17 +227,19 @@ class _Running:
 
 
 def _build_all(
-    to_build: list[Prepared],
+    to_build: Iterator[Prepared],
     out_dir: Path,
     jobs: int,
     on_start: Callable[[Path], None] | None,
 ) -> Generator[BatchResult, None, None]:
-    """Build ``to_build`` in up to ``jobs`` worker processes, yielding results as they come."""
+    """Build ``to_build`` in up to ``jobs`` worker processes, yielding results as they come;
+    the next articles are prepared (``to_build`` is advanced) while the workers build."""
     context = multiprocessing.get_context("fork")
-    waiting = deque(to_build)
+    waiting: deque[Prepared] = deque()
     running: dict[Connection, _Running] = {}
+    more = True
     try:
-        while waiting or running:
+        while True:
             while waiting and len(running) < jobs:
                 prepared = waiting.popleft()
                 receiving, sending = context.Pipe(duplex=False)
@@ -246,7 +254,18 @@ def _build_all(
                     sending.close()  # the worker's end: its death then ends the pipe
                 if on_start:
                     on_start(prepared.source)
-            for ready_end in multiprocessing.connection.wait(list(running)):
+            # Done ones first, then one more article prepared ahead (as many ahead as there
+            # are workers), else wait for a worker.
+            finished = multiprocessing.connection.wait(list(running), timeout=0)
+            if not finished and more and len(waiting) < jobs:
+                try:
+                    waiting.append(next(to_build))
+                except StopIteration:
+                    more = False
+                continue
+            if not running and not waiting and not more:
+                return
+            for ready_end in finished or multiprocessing.connection.wait(list(running)):
                 assert isinstance(ready_end, Connection)
                 yield _result_of(running.pop(ready_end))
     except BaseException:

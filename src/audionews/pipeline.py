@@ -19,7 +19,7 @@ import resource
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,9 +27,17 @@ from audionews import __version__, data, outputs
 from audionews.article import Article, Paragraph
 from audionews.audio.assemble import assemble
 from audionews.audio.cache import CachedEngine, CalibrationCache, SegmentCache
-from audionews.audio.encode import Format, Measurement, encode_parts, k_energies, plan_parts
-from audionews.audio.loudness import block_peaks, normalise
-from audionews.audio.speech import SAMPLE_RATE, AudioSegment
+from audionews.audio.encode import (
+    Format,
+    Measurement,
+    cached_parts,
+    coded_measurement,
+    encode_parts,
+    k_energies,
+    plan_parts,
+)
+from audionews.audio.loudness import block_peaks, codec_loss_lu, gain_choices
+from audionews.audio.speech import SAMPLE_RATE, AudioSegment, SpeechSpool
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
     ROLE_TABLES,
@@ -247,23 +255,38 @@ def build(
     preset = prepared.preset
     fmt = Format(SAMPLE_RATE, preset.sample_rate, preset.bitrate_kbps)
     track = assemble(prepared.script, audio, fmt.grid)
+    if isinstance(audio, SpeechSpool):
+        audio.close()  # every utterance is in the track now
+    del audio
     clock.lap("assembly")
     block = limiter_block(fmt)
-    gain = normalise(
+    energies = k_energies(track, track.sample_rate, block, track.seams, prepared.options.jobs)
+    choices = gain_choices(
         block_peaks(track, block),
-        k_energies(track, track.sample_rate, block),
+        energies,
         track.sample_rate,
         block,
         preset.loudness,
+        codec_loss_lu(fmt.sample_rate),
     )
-    clock.lap("normalisation")
-    finals = {key: target.path for key, target in targets.items()}
+    gain = next(choices)
     store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
     parts = plan_parts(track.seams, track.size, fmt)
+    if store is not None and (reusable := cached_parts(track, gain, parts, fmt, store)) < len(
+        parts
+    ):
+        # After an edit that moved the exact gain across the middle of two steps, the other
+        # step may be the one the earlier build chose: its parts are already encoded.
+        other = next(choices, None)
+        if other is not None and cached_parts(track, other, parts, fmt, store) > reusable:
+            gain = other
+    del choices
+    clock.lap("normalisation")
+    finals = {key: target.path for key, target in targets.items()}
     with _write_errors(out_dir), atomic_files(targets, inputs=[prepared.source]) as paths:
         if progress:
             progress("encoding", 0, 1)
-        measured, reused = encode_parts(
+        peak, reused = encode_parts(
             track,
             gain,
             parts,
@@ -273,7 +296,9 @@ def build(
             store=store,
             trace=clock.span,
         )
-        clock.lap("encoding and measuring")
+        measured = coded_measurement(energies, gain, peak, track.sample_rate, fmt)
+        del energies
+        clock.lap("encoding")
         tags = episode_tags(prepared, measured)
         context = OutputContext(prepared, track, gain, measured, tags, paths, finals)
         for output in wanted:
@@ -311,15 +336,17 @@ def limiter_block(fmt: Format) -> int:
 def default_engine(options: BuildOptions) -> SpeechEngine:
     """pyttsx3 over espeak-ng, behind the segment cache unless the options turn it off."""
     require_espeak()
-    if not options.cache:
-        return Pyttsx3Engine(options.jobs)
     cache = SegmentCache(options.cache_folder)
-    return CachedEngine(Pyttsx3Engine(options.jobs, CalibrationCache(cache)), cache)
+    # The voices' calibration figures are the engine's, not the article's: kept even when
+    # every sentence is synthesised afresh (--no-cache), as measuring them costs a third of a
+    # short article's synthesis.
+    engine = Pyttsx3Engine(options.jobs, CalibrationCache(cache))
+    return CachedEngine(engine, cache) if options.cache else engine
 
 
 def synthesize(
     prepared: Prepared, engine: SpeechEngine, progress: Progress | None = None
-) -> list[AudioSegment]:
+) -> Sequence[AudioSegment]:
     """Every segment's speech, in order; a segment that gives none is named."""
     profile = prepared.profile
     utterances = [

@@ -20,14 +20,14 @@ they were.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from audionews.audio.speech import SAMPLE_RATE, AudioSegment
+from audionews.audio.speech import SAMPLE_RATE, AudioSegment, ScratchFile
 from audionews.text.script import Script
 from audionews.timeline import Chapter, SegmentTime, Timeline
 
@@ -41,16 +41,37 @@ PART_SECONDS = 30
 SEAM_PAUSE_MS = 600
 
 
+class SampleFile:
+    """16-bit samples in a ``ScratchFile``: each utterance written once at its place, any
+    slice read back. What is never written reads as silence, so the pauses take no room (the
+    file has holes there) and the track takes no memory however long it is: reads come from
+    the page cache, which the system can take back."""
+
+    def __init__(self) -> None:
+        self._file = ScratchFile("audionews-track-")
+
+    def write(self, position: int, samples: np.ndarray) -> None:
+        self._file.write_at(2 * position, np.ascontiguousarray(samples, dtype="<i2").tobytes())
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        out = np.zeros(max(0, stop - start), dtype="<i2")
+        self._file.read_into(2 * start, memoryview(out.data).cast("B"))
+        return out  # past what was written: silence
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass(frozen=True)
 class Track:
     """The assembled episode audio: 16-bit mono at ``sample_rate``, and its Timeline.
 
-    pieces: (position, samples) of every utterance, in order; silence everywhere else.
+    audio: the samples (``read`` gives any slice; silence between the utterances).
     size: the track's length in samples.
     seams: samples where the encoder may start a part (see the module's docstring).
     """
 
-    pieces: tuple[tuple[int, np.ndarray], ...]
+    audio: SampleFile
     size: int
     sample_rate: int
     timeline: Timeline
@@ -63,26 +84,12 @@ class Track:
     def read(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start`` to ``stop`` (clamped to the track), silence filled in."""
         start, stop = max(0, start), min(stop, self.size)
-        out = np.zeros(max(0, stop - start), dtype="<i2")
-        first = max(0, bisect.bisect_right(self._starts, start) - 1)
-        for position, samples in self.pieces[first:]:
-            if position >= stop:
-                break
-            end = position + samples.size
-            if end <= start:
-                continue
-            lo, hi = max(start, position), min(stop, end)
-            out[lo - start : hi - start] = samples[lo - position : hi - position]
-        return out
+        return self.audio.read(start, max(start, stop))
 
     @property
     def samples(self) -> np.ndarray:
         """The whole track as one array (a copy: for tests and small tracks)."""
         return self.read(0, self.size)
-
-    @property
-    def _starts(self) -> list[int]:
-        return [position for position, _ in self.pieces]
 
 
 def _ms(samples: int) -> int:
@@ -104,8 +111,11 @@ def _audible_span(utterance: AudioSegment) -> tuple[int, int] | None:
     count = samples.size // window
     if count == 0:
         return None
-    frames = samples[: count * window].astype(np.float32).reshape(count, window) / 32768.0
-    level = 10 * np.log10(np.maximum(np.mean(frames * frames, axis=1), 1e-20))
+    # In place: one temporary the size of the utterance (each is read once more to be placed).
+    frames = samples[: count * window].astype(np.float32).reshape(count, window)
+    frames /= np.float32(32768.0)
+    np.square(frames, out=frames)
+    level = 10 * np.log10(np.maximum(np.mean(frames, axis=1), 1e-20))
     loud = np.flatnonzero(level > SILENCE_THRESHOLD_DBFS)
     if loud.size == 0:
         return None
@@ -124,7 +134,9 @@ def _cleaned(speech: AudioSegment) -> np.ndarray:
         ramp = np.linspace(0.0, 1.0, fade, endpoint=False, dtype=np.float32)
         samples[:fade] *= ramp
         samples[samples.size - fade :] *= ramp[::-1]
-    return np.clip(np.rint(samples), -32768, 32767).astype("<i2")
+    np.rint(samples, out=samples)
+    np.clip(samples, -32768, 32767, out=samples)
+    return samples.astype("<i2")
 
 
 def _release_freed_memory() -> None:
@@ -134,11 +146,12 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) -> Track:
-    """Lay the script's utterances end to end with their pauses.
+def assemble(script: Script, audio: Sequence[AudioSegment | None], grid: int = 0) -> Track:
+    """Lay the script's utterances end to end with their pauses, into a ``SampleFile``.
 
-    ``audio`` is consumed: each utterance is released once it is trimmed, so the episode is
-    never held twice. ``grid``: the encoder's seam grid in samples (0: no seams).
+    ``audio`` (a spool, or a list that is consumed: each utterance released once it is
+    written) is read one utterance at a time, so the episode is never held in memory.
+    ``grid``: the encoder's seam grid in samples (0: no seams).
     """
     segments = [
         (chapter_index, segment_index, segment)
@@ -153,13 +166,15 @@ def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) ->
     # as it is in, so the episode is never held twice.
     edge = SAMPLE_RATE * EDGE_MS // 1000
     spans: list[tuple[int, int]] = []
-    for utterance in audio:
+    for index, utterance in enumerate(audio):
         span = None if utterance is None else _audible_span(utterance)
         if utterance is None or span is None:
             spans.append((0, 0))
         else:
             samples = int(utterance.frame_count())
             spans.append((max(0, span[0] - edge), min(samples, span[1] + edge)))
+        if index % 8 == 7:
+            _release_freed_memory()
     pauses = [
         _samples(max(0, segment.pause_ms - 2 * EDGE_MS)) if end > start else 0
         for (_, _, segment), (start, end) in zip(segments, spans, strict=True)
@@ -167,7 +182,7 @@ def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) ->
 
     position = 0  # in samples
     part_start = 0
-    pieces: list[tuple[int, np.ndarray]] = []
+    track = SampleFile()
     seams: list[int] = []
     times: list[SegmentTime] = []
     chapter_starts: dict[int, int] = {}
@@ -178,11 +193,13 @@ def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) ->
         # Trimmed at exact samples.
         trimmed = utterance.get_sample_slice(first, last) if utterance is not None else None
         speech = _cleaned(trimmed) if trimmed is not None else np.zeros(0, dtype="<i2")
-        audio[index] = utterance = trimmed = None
+        if isinstance(audio, list):
+            audio[index] = None
+        utterance = trimmed = None
         chapter_starts.setdefault(chapter_index, position)
         start = position
         if speech.size:
-            pieces.append((position, speech))
+            track.write(position, speech)
         position += speech.size
         times.append(SegmentTime(chapter_index, segment_index, _ms(start), _ms(position)))
         # The silence left at each edge of the speech counts toward the pause, so the gap a
@@ -201,7 +218,7 @@ def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) ->
             seams.append(seam)
             part_start = seam
             position = seam + pause // 2
-        if index % 64 == 63:
+        if index % 8 == 7:
             _release_freed_memory()
     _release_freed_memory()
 
@@ -218,7 +235,7 @@ def assemble(script: Script, audio: list[AudioSegment | None], grid: int = 0) ->
         for i, chapter in enumerate(script.chapters)
     )
     return Track(
-        tuple(pieces),
+        track,
         position,
         SAMPLE_RATE,
         Timeline(tuple(times), chapters, duration_ms),

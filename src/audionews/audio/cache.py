@@ -30,7 +30,7 @@ from dataclasses import astuple
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from audionews.audio.speech import SAMPLE_WIDTH, AudioSegment, speech
+from audionews.audio.speech import SAMPLE_WIDTH, AudioSegment, SpeechSpool, speech
 from audionews.audio.synth import Progress, SpeechEngine, Utterance
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError
@@ -183,11 +183,17 @@ class CachedEngine:
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[AudioSegment]:
+    ) -> Sequence[AudioSegment]:
         self._version = self._version or engine_version(self.engine)
         keys = [self.cache.key(u, self._version) for u in utterances]
-        found: list[AudioSegment | None] = [self._speech(k) for k in keys]
-        missing = [i for i, audio in enumerate(found) if audio is None]
+        # Every utterance goes to a spool as it is found or made, none is held (speech.py).
+        spool = SpeechSpool(len(utterances))
+        missing = []
+        for index, key in enumerate(keys):
+            if (audio := self._speech(key)) is None:
+                missing.append(index)
+            else:
+                spool.put(index, audio.raw_data)
         if missing:
             done_before = len(utterances) - len(missing)
 
@@ -197,12 +203,12 @@ class CachedEngine:
 
             fresh = self.engine.synthesize([utterances[i] for i in missing], report)
             for index, audio in zip(missing, fresh, strict=True):
-                found[index] = audio
+                spool.put(index, audio.raw_data)
                 self.cache.put(keys[index], audio.raw_data)
             self.cache.trim()
         elif progress:
             progress(len(utterances), len(utterances))
-        return [audio for audio in found if audio is not None]
+        return spool
 
     def _speech(self, key: str) -> AudioSegment | None:
         """A cached utterance, or None: an entry whose checksum holds but whose audio is not

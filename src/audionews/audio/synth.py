@@ -27,14 +27,15 @@ import os
 import signal
 import sys
 import tempfile
+import time
 import wave
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, speech
+from audionews.audio.speech import SAMPLE_RATE, SAMPLE_WIDTH, AudioSegment, SpeechSpool
 from audionews.audio.voices import Voice
 from audionews.errors import AudionewsError, SynthesisError
 from audionews.files import temporary_folder
@@ -68,7 +69,7 @@ class SpeechEngine(Protocol):
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[AudioSegment]: ...
+    ) -> Sequence[AudioSegment]: ...
 
 
 class References(Protocol):
@@ -95,23 +96,24 @@ class Pyttsx3Engine:
 
     def synthesize(
         self, utterances: Sequence[Utterance], progress: Progress | None = None
-    ) -> list[AudioSegment]:
+    ) -> Sequence[AudioSegment]:
         if not utterances:
             return []
         groups: dict[Voice, list[int]] = {}
         for index, utterance in enumerate(utterances):
             groups.setdefault(utterance.voice, []).append(index)
-        results: list[bytes | None] = [None] * len(utterances)
+        spool = SpeechSpool(len(utterances))
         # A folder of this run's own; those of killed runs are removed first.
         with temporary_folder("audionews-synth-") as folder:
             workdir = str(folder)
             if self.jobs == 1:
                 # One core: one voice's worker at a time (batch runs articles side by side).
                 for voice, indices in groups.items():
-                    self._run({voice: indices}, utterances, workdir, results, progress, 1)
+                    self._run({voice: indices}, utterances, workdir, spool, progress, 1)
             else:
-                self._run(groups, utterances, workdir, results, progress, self.jobs)
-        return [speech(audio) for audio in results if audio is not None]
+                self._run(groups, utterances, workdir, spool, progress, self.jobs)
+        # Each utterance went to the spool as it came; none is held here.
+        return spool
 
     def _references(self, voices: list[Voice]) -> dict[Voice, float | None]:
         """The calibration reference of each voice: kept ones, the others measured with the
@@ -133,7 +135,7 @@ class Pyttsx3Engine:
         groups: dict[Voice, list[int]],
         utterances: Sequence[Utterance],
         workdir: str,
-        results: list[bytes | None],
+        spool: SpeechSpool,
         progress: Progress | None,
         jobs: int,
     ) -> None:
@@ -148,10 +150,15 @@ class Pyttsx3Engine:
         pending = []
         finished = False
         try:
+            shares = _workers_per_voice(
+                {
+                    voice: [len(utterances[i].text) for i in group]
+                    for voice, group in groups.items()
+                },
+                jobs,
+            )
             for voice, indices in groups.items():
-                # Workers in proportion to the group's share, at least one per voice.
-                share = max(1, round(jobs * len(indices) / len(utterances)))
-                workers = min(share, max(1, len(indices) // 8))
+                workers = shares[voice]
                 expected = references.get(voice)
                 with stops_held():  # a pool half made by Ctrl-C could not be stopped
                     arguments = (workdir, voice, expected, os.getpid())
@@ -161,16 +168,22 @@ class Pyttsx3Engine:
                 for first in range(0, len(indices), size):
                     chunk = [(i, utterances[i].text) for i in indices[first : first + size]]
                     pending.append(pool.apply_async(_synthesize_chunk, (chunk,)))
-            done = sum(1 for audio in results if audio is not None)
+            done = spool.filled
             for result in pending:
                 try:
                     outcome = result.get(timeout=SEGMENT_TIMEOUT_S)
                 except multiprocessing.TimeoutError:
                     raise SynthesisError("espeak-ng stopped giving audio") from None
                 for index, audio, error in outcome:
-                    if error is not None:
-                        raise UtteranceFailed(index, error)
-                    results[index] = audio
+                    if error is not None or audio is None:
+                        raise UtteranceFailed(index, error or "no audio")
+                    wav = Path(audio)
+                    try:
+                        spool.put(index, _read_pcm(wav))
+                    except (OSError, wave.Error, EOFError, SynthesisError) as exc:
+                        raise UtteranceFailed(index, str(exc) or "no audio") from None
+                    finally:
+                        wav.unlink(missing_ok=True)
                     done += 1
                 if progress:
                     progress(done, len(utterances))
@@ -182,6 +195,33 @@ class Pyttsx3Engine:
                 else:
                     pool.terminate()
                 pool.join()
+
+
+# A worker's start (pyttsx3 and espeak-ng, a warm-up and a calibration utterance) is worth
+# it only for at least this many utterances.
+UTTERANCES_PER_WORKER = 6
+
+
+def _workers_per_voice(texts: dict[Voice, list[int]], jobs: int) -> dict[Voice, int]:
+    """How many workers each voice gets: one each, and ``jobs - 1`` more, one at a time to the
+    voice with the most text per worker (text length is what synthesis time follows).
+
+    Every voice has a worker of its own, so there are more processes than cores when there
+    are more voices than cores; the extra ones go where they shorten the longest queue (the
+    narrator's, most often: alone it was the whole synthesis of the seed article).
+    """
+    workers = dict.fromkeys(texts, 1)
+    for _ in range(jobs - 1):
+        open_to_more = [
+            voice
+            for voice, sizes in texts.items()
+            if workers[voice] < len(sizes) // UTTERANCES_PER_WORKER
+        ]
+        if not open_to_more:
+            break
+        busiest = max(open_to_more, key=lambda voice: sum(texts[voice]) / workers[voice])
+        workers[busiest] += 1
+    return workers
 
 
 CALIBRATION = "The ferry left the harbour wall at seven and reached the island before dark."
@@ -238,35 +278,138 @@ class _Worker:
         self.engine.setProperty("rate", voice.rate)
         self.engine.setProperty("pitch", voice.pitch)
         self.engine.setProperty("volume", voice.volume)
+        # espeak-ng speaks on its own thread and pyttsx3 looks every 10 ms whether it has
+        # finished: 10 ms of idle time an utterance (a third of the narrator's synthesis of
+        # the seed article), and its run can return before the last audio is written (its
+        # loop may have been ended before the utterance started). The driver is polled finely
+        # instead, and ``say`` waits until the utterance is written.
+        self.driver = _espeak_driver(self.engine)
         self.count = 0
-        # Warm-up: a first long utterance in a fresh process writes no file.
+        # Warm-up: a first long utterance in a fresh process wrote no file while pyttsx3 alone
+        # decided when an utterance was done (see above); kept for a driver left as it is.
         self.say("Ready.")
 
     def say(self, text: str) -> bytes:
         self.count += 1
         path = self.workdir / f"{os.getpid()}-{self.count}.wav"
         try:
-            self.engine.save_to_file(text, str(path))
-            self.engine.runAndWait()
+            self.speak(text, path)
             return _read_pcm(path)
         finally:
             path.unlink(missing_ok=True)
 
+    def speak(self, text: str, path: Path) -> None:
+        """Speak ``text`` into a WAV file at ``path``, checked (format, some audio) and left
+        for the build to read: audio never travels back through the pool's pipe, where the
+        results of a long article piled up in the build's memory."""
+        try:
+            self.engine.save_to_file(text, str(path))
+            self.engine.runAndWait()
+            self._wait_until_spoken()
+            _check_wav(path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+    def _wait_until_spoken(self) -> None:
+        if self.driver is None:
+            return
+        deadline = time.monotonic() + SEGMENT_TIMEOUT_S
+        while self.driver._speaking and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+
+
+# How often a worker looks whether espeak-ng has finished an utterance.
+POLL_S = 0.0005
+
+
+class _PollClock:
+    """``time`` for pyttsx3's espeak driver, whose loop sleeps 10 ms a pass while espeak-ng
+    speaks on a thread of its own: the sleep ends as soon as the utterance has ended the loop."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._driver._looping and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, POLL_S))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def _espeak_driver(engine: Any) -> Any:
+    """pyttsx3 2.99's espeak driver behind ``engine``, with the polling made fine-grained; None
+    if the driver is not the one this was written for (then it is left as it is)."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    module = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is None or module is None:
+        return None
+    if not (hasattr(driver, "_looping") and hasattr(driver, "_speaking")):
+        return None
+    if getattr(module, "time", None) is time:
+        module.time = _PollClock(driver)  # type: ignore[attr-defined]
+    if isinstance(getattr(driver, "_data_buffer", None), bytes):
+        driver.__class__ = _growing_buffer(type(driver))
+        driver._data_buffer = b""
+    return driver
+
+
+_GROWING: dict[type, type] = {}
+
+
+def _growing_buffer(driver_class: type) -> type:
+    """The espeak driver class with its audio buffer a bytearray.
+
+    The driver gathers each utterance's audio with ``buffer += chunk`` on bytes, one chunk a
+    second of audio: quadratic (DESIGN.md). A 7-minute utterance (the section list read at
+    the start of a 10,000-word article) took 5.3 s, most of a long article's synthesis; on a
+    bytearray ``+=`` extends in place. The driver sets the buffer to b"" at every utterance:
+    it becomes an empty bytearray, and is written to the WAV file as it was.
+    """
+
+    def get(self: Any) -> bytearray:
+        return self.__dict__["_audionews_buffer"]  # type: ignore[no-any-return]
+
+    def put(self: Any, value: bytes | bytearray) -> None:
+        self.__dict__["_audionews_buffer"] = (
+            value if isinstance(value, bytearray) else bytearray(value)
+        )
+
+    if driver_class not in _GROWING:
+        _GROWING[driver_class] = type(
+            driver_class.__name__, (driver_class,), {"_data_buffer": property(get, put)}
+        )
+    return _GROWING[driver_class]
+
 
 def _read_pcm(path: Path) -> bytes:
-    if not path.exists():
-        raise SynthesisError("espeak-ng wrote no file")
-    with wave.open(str(path), "rb") as wav:
-        if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (
-            SAMPLE_RATE,
-            1,
-            SAMPLE_WIDTH,
-        ):
-            raise SynthesisError("unexpected WAV format")
+    with _open_wav(path) as wav:
         frames = wav.readframes(wav.getnframes())
     if not frames:
         raise SynthesisError("espeak-ng wrote an empty file")
     return frames
+
+
+def _check_wav(path: Path) -> None:
+    with _open_wav(path) as wav:
+        if wav.getnframes() == 0:
+            raise SynthesisError("espeak-ng wrote an empty file")
+
+
+def _open_wav(path: Path) -> wave.Wave_read:
+    if not path.exists():
+        raise SynthesisError("espeak-ng wrote no file")
+    wav = wave.open(str(path), "rb")  # noqa: SIM115 (the caller closes it)
+    if (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) != (
+        SAMPLE_RATE,
+        1,
+        SAMPLE_WIDTH,
+    ):
+        wav.close()
+        raise SynthesisError("unexpected WAV format")
+    return wav
 
 
 def _init_worker(
@@ -312,17 +455,20 @@ def _count_failure(workdir: str, voice: Voice) -> bool:
     return marker.stat().st_size < CALIBRATION_ATTEMPTS
 
 
-def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, bytes | None, str | None]]:
+def _synthesize_chunk(chunk: list[tuple[int, str]]) -> list[tuple[int, str | None, str | None]]:
     return [_synthesize_one(index, text) for index, text in chunk]
 
 
-def _synthesize_one(index: int, text: str) -> tuple[int, bytes | None, str | None]:
+def _synthesize_one(index: int, text: str) -> tuple[int, str | None, str | None]:
+    """(index, the WAV file it was spoken into, None) or (index, None, what went wrong)."""
     if _worker is None:
         return index, None, _worker_error or "worker not started"
     error = "no audio"
+    path = _worker.workdir / f"utterance-{index}.wav"
     for _attempt in range(2):  # a failure is tried once more before it is reported
         try:
-            return index, _worker.say(text), None
+            _worker.speak(text, path)
+            return index, str(path), None
         except Exception as exc:
             error = str(exc) or type(exc).__name__
     return index, None, error
