@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.talkingbook, pytest.mark.e2e]
 XHTML = "{http://www.w3.org/1999/xhtml}"
 BOOKS = [
     pytest.param("harbour", id="text"),
-    pytest.param("ferry", id="markdown"),
+    pytest.param("ferry", id="markdown", marks=pytest.mark.slow),
     pytest.param("courier", id="html"),
     pytest.param("seed", id="seed", marks=pytest.mark.shared),
 ]

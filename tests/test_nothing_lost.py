@@ -612,6 +612,7 @@ class _FakeVoiceWorker:
     replaces it, from a thread of the pool's own."""
 
     def __init__(self, workdir: Path, voice: Voice) -> None:
+        self.workdir = workdir
         first = workdir / "first-start"
         self.wrong = not first.exists()
         first.touch()
@@ -621,6 +622,15 @@ class _FakeVoiceWorker:
 
         seconds = 0.5 if self.wrong and text == CALIBRATION else 1.0
         return b"\0\1" * round(SAMPLE_RATE * seconds) if text == CALIBRATION else b"\0\1" * 160
+
+    def speak(self, text: str, path: Path) -> None:
+        import wave
+
+        with wave.open(str(path), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(self.say(text))
 
 
 def _synthesise_with_a_replaced_worker() -> None:
@@ -888,8 +898,33 @@ def test_10_a_killed_synthesis_leaves_a_folder_the_next_one_removes(tmp_path: Pa
     assert killed_at(10**9, killed_while_speaking) == -signal.SIGKILL
     assert [p.name.startswith("audionews-synth-") for p in scratch.iterdir()] == [True]
     monkeypatch.setattr(Pyttsx3Engine, "_run", lambda *a: None)
-    assert Pyttsx3Engine(1).synthesize([Utterance("Hello.", VOICE)]) == []
+    assert Pyttsx3Engine(1).synthesize([Utterance("Hello.", VOICE)]).filled == 0  # type: ignore[attr-defined]
     assert list(scratch.iterdir()) == []
+
+
+def test_10_ctrl_c_while_a_temporary_folder_is_removed_leaves_nothing(tmp_path: Path, monkeypatch):
+    # A stop that arrived while the folder was being deleted used to end the deletion half
+    # way, leaving a folder of parts in the temporary folder: the stop now waits for it.
+    from audionews import files
+
+    real_rmtree = shutil.rmtree
+
+    def interrupted_rmtree(path, ignore_errors=False):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives at the next step: the middle of this
+        (Path(path) / "part-0.mp3").unlink()
+        time.sleep(0.01)
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(files.shutil, "rmtree", interrupted_rmtree)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with files.temporary_folder("audionews-parts-", tmp_path) as folder:
+                (folder / "part-0.mp3").write_bytes(b"x")
+                (folder / "part-1.mp3").write_bytes(b"y")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert list(tmp_path.iterdir()) == []
 
 
 def _no_half_entry(cache: SegmentCache, folder: Path) -> None:

@@ -200,7 +200,7 @@ _line = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(lines=st.lists(_line, min_size=2, max_size=15), title=_sentence)
 def test_plain_text_loses_nothing(lines: list[str], title: str):
     text = "\n".join([title, *lines])

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audionews.errors import OutputError
+from audionews.tools import stops_held
 
 _JOURNAL = re.compile(r"\A\.audionews\.(?P<token>[0-9a-f]{16})\.journal\Z")
 # A temporary's name keeps the start of its final name, so a person can tell what it was.
@@ -533,19 +534,23 @@ def temporary_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     """A new private folder ``prefix*`` under ``parent`` (the system's temporary folder by
     default), deleted when the block ends; stale ones of killed runs are removed first."""
     where = Path(parent or tempfile.gettempdir())
-    remove_stale_folders(where, prefix)
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+    path: Path | None = None
+    handle: int | None = None
     try:
-        handle = os.open(path / OWNER, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
-        fcntl.flock(handle, fcntl.LOCK_EX)
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    try:
+        # Ctrl-C while the folder is made or removed would leave it behind (an interrupted
+        # rmtree leaves a folder without its owner's lock): a stop waits for both.
+        with stops_held():
+            remove_stale_folders(where, prefix)
+            path = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+            handle = os.open(path / OWNER, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
-        os.close(handle)
+        with stops_held():
+            if path is not None:
+                shutil.rmtree(path, ignore_errors=True)
+            if handle is not None:
+                os.close(handle)
 
 
 def remove_stale_folders(parent: Path, prefix: str) -> None:
