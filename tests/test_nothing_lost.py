@@ -918,10 +918,12 @@ def test_10_ctrl_c_while_a_temporary_folder_is_removed_leaves_nothing(tmp_path: 
     monkeypatch.setattr(files.shutil, "rmtree", interrupted_rmtree)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        with pytest.raises(KeyboardInterrupt):
-            with files.temporary_folder("audionews-parts-", tmp_path) as folder:
-                (folder / "part-0.mp3").write_bytes(b"x")
-                (folder / "part-1.mp3").write_bytes(b"y")
+        with (
+            pytest.raises(KeyboardInterrupt),
+            files.temporary_folder("audionews-parts-", tmp_path) as folder,
+        ):
+            (folder / "part-0.mp3").write_bytes(b"x")
+            (folder / "part-1.mp3").write_bytes(b"y")
     finally:
         signal.signal(signal.SIGINT, previous)
     assert list(tmp_path.iterdir()) == []
