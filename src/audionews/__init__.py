@@ -1,8 +1,5 @@
 """audionews: turn a news article into an accessible, chaptered audio briefing."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("audionews")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (setuptools'
+# dynamic version), so a build does not pay importlib.metadata's 60-70 ms to look it up.
+__version__ = "0.1.0"

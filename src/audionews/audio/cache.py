@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import astuple
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from audionews.audio.speech import SAMPLE_WIDTH, AudioSegment, SpeechSpool, speech
@@ -55,11 +54,27 @@ def default_folder() -> Path:
 def engine_version(engine: SpeechEngine) -> str:
     """The engine and the versions of what it runs on: part of every key."""
     name = getattr(engine, "name", type(engine).__name__)
+    return f"{name}/pyttsx3-{_pyttsx3_version()}/{_espeak_version()}"
+
+
+@functools.cache
+def _pyttsx3_version() -> str:
+    """pyttsx3's installed version, read from the name of its dist-info folder beside it
+    (importlib.metadata, which is only needed for this, costs 60-70 ms of every build)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyttsx3")
+    if spec is None or spec.origin is None:
+        return "none"
+    found = sorted(Path(spec.origin).parent.parent.glob("pyttsx3-*.dist-info"))
+    if len(found) == 1:
+        return found[0].name.removeprefix("pyttsx3-").removesuffix(".dist-info")
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        pyttsx3_version = version("pyttsx3")
+        return version("pyttsx3")
     except PackageNotFoundError:
-        pyttsx3_version = "none"
-    return f"{name}/pyttsx3-{pyttsx3_version}/{_espeak_version()}"
+        return "none"
 
 
 @functools.cache
