@@ -72,3 +72,42 @@ def test_each_voice_setting_is_applied_reliably():
     # espeak-ng varies by a few samples between runs; a lost rate change is 15% or more.
     assert all(abs(a - b) < 0.02 * a for a, b in zip(seconds[:4], seconds[4:], strict=True))
     assert seconds[0] > seconds[1] * 1.1 > seconds[2] * 1.2 > seconds[3] * 1.3
+
+
+def _spoken_log(path):
+    """A stand-in for synth._synthesize_chunk that notes every text a worker is given (the
+    workers are forked after it is put in place, so they run it)."""
+    from audionews.audio import synth
+
+    real = synth._synthesize_chunk
+
+    def noting(chunk):
+        with open(path, "a", encoding="utf-8") as log:
+            log.writelines(f"{text}\n" for _, text in chunk)
+        return real(chunk)
+
+    # Sent to the pool by name, and found there under the name it replaces.
+    noting.__qualname__ = noting.__name__ = "_synthesize_chunk"
+    noting.__module__ = synth.__name__
+    return noting
+
+
+def test_the_same_words_in_the_same_voice_are_spoken_once_and_sound_the_same(tmp_path, monkeypatch):
+    from audionews.audio import synth
+
+    log = tmp_path / "spoken.txt"
+    monkeypatch.setattr(synth, "_synthesize_chunk", _spoken_log(log))
+    narrator, quoted = Voice("en-us"), Voice("en-us", pitch=70)
+    again, other = "End quote.", "The ferry service resumes on Friday."
+    utterances = [
+        Utterance(again, narrator),
+        Utterance(other, narrator),
+        Utterance(again, narrator),
+        Utterance(again, quoted),
+        Utterance(again, narrator),
+    ]
+    audio = Pyttsx3Engine(jobs=1).synthesize(utterances)
+    assert len(audio) == 5
+    assert audio[0].raw_data == audio[2].raw_data == audio[4].raw_data
+    assert audio[3].raw_data != audio[0].raw_data  # another voice is other audio
+    assert sorted(log.read_text().splitlines()) == sorted([again, other, again])

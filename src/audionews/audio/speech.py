@@ -88,6 +88,12 @@ class SpeechSpool(Sequence[AudioSegment]):
         self._places[index] = (self._end, len(pcm))
         self._end += len(pcm)
 
+    def alias(self, index: int, same_as: int) -> None:
+        """Utterance ``index`` is the audio of ``same_as`` (already put), not stored twice."""
+        if self._places[same_as] is None:
+            raise LookupError(f"utterance {same_as} has no audio")
+        self._places[index] = self._places[same_as]
+
     def __len__(self) -> int:
         return len(self._places)
 

@@ -99,9 +99,15 @@ class Pyttsx3Engine:
     ) -> Sequence[AudioSegment]:
         if not utterances:
             return []
+        # The same words in the same voice are spoken once and used wherever they recur
+        # ("End quote.", a repeated line): espeak-ng's audio for a sentence varies a little
+        # with what it spoke before, and a sentence should sound the same every time, in
+        # this build and in the next one, which takes it from the cache.
+        first_of: dict[Utterance, int] = {}
         groups: dict[Voice, list[int]] = {}
         for index, utterance in enumerate(utterances):
-            groups.setdefault(utterance.voice, []).append(index)
+            if first_of.setdefault(utterance, index) == index:
+                groups.setdefault(utterance.voice, []).append(index)
         spool = SpeechSpool(len(utterances))
         # A folder of this run's own; those of killed runs are removed first.
         with temporary_folder("audionews-synth-") as folder:
@@ -112,6 +118,11 @@ class Pyttsx3Engine:
                     self._run({voice: indices}, utterances, workdir, spool, progress, 1)
             else:
                 self._run(groups, utterances, workdir, spool, progress, self.jobs)
+        for index, utterance in enumerate(utterances):
+            if (first := first_of[utterance]) != index:
+                spool.alias(index, first)
+        if progress and len(first_of) < len(utterances):
+            progress(len(utterances), len(utterances))
         # Each utterance went to the spool as it came; none is held here.
         return spool
 
