@@ -779,3 +779,50 @@ def test_real_page_reads_nothing_twice_no_file_name_and_no_long_segment(name: st
         assert not FILE_NAME.search(text), text
     long_enough = [t for t in texts if len(t.split()) >= 5]
     assert len(long_enough) == len(set(long_enough))
+
+
+# --- press releases and wire stories -----------------------------------------------------
+
+
+def test_company_description_closing_a_press_release_is_not_read():
+    text = said(read_article(PAGES / "press-release.html"))
+    assert "regional transport operator" not in text
+    assert "Channel Stock Exchange" not in text
+    assert "mostly to day visitors who come over without a car" in text
+
+
+def test_company_description_under_its_own_about_heading_is_read():
+    text = said(read_article(PAGES / "press-release-about.html"))
+    assert "Quayline is a regional transport operator" in text
+
+
+def test_article_paragraph_naming_the_company_mid_story_is_read(tmp_path: Path):
+    middle = (
+        "<p>Harbour Marine is a family business founded in 1952 and based in the old"
+        " boatyard, which employs twelve people.</p>"
+    )
+    text = said(read_article(page(tmp_path, top=middle)))
+    assert "Harbour Marine is a family business" in text
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "(Reporting by Jane Roe in Porthaven; Editing by John Doe)",
+        "Reporting by Jane Roe; additional reporting by Ana de la Cruz; Editing by John Doe",
+        "Additional reporting by Sam Ortiz",
+    ],
+)
+def test_wire_credit_line_is_not_read(tmp_path: Path, credit: str):
+    text = said(read_article(page(tmp_path, bottom=f"<p>{credit}</p>")))
+    assert "reporting" not in text.casefold()
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_sentence_opening_with_reporting_by_is_read(tmp_path: Path):
+    bottom = (
+        "<p>Reporting by the harbour master found that the old slipway had been unsafe for"
+        " two winters before it cracked.</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "Reporting by the harbour master found" in text
