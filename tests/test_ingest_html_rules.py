@@ -647,16 +647,49 @@ def test_container_of_another_kind_is_not_taken_for_the_article():
     assert continuations(tree, first) == first
 
 
-def test_embedded_post_is_read_in_its_place_as_a_quotation():
+def test_embedded_post_is_read_in_its_place_as_a_quotation_then_its_signature():
     article = read_article(PAGES / "embedded-post.html")
     post = Quotation(
-        "The new bins need two hands and a foot to open. The gulls are laughing at us.",
-        "Maya Quill",
+        "The new bins need two hands and a foot to open. The gulls are laughing at us."
     )
     assert post in article.blocks
     index = article.blocks.index(post)
     assert article.blocks[index - 1].text.startswith("Not everyone is pleased with the design")
-    assert "t.co" not in said(article)
+    # The signature as the page sets it, under the post: who posted it, where and when.
+    assert article.blocks[index + 1] == Paragraph("Maya Quill (@mayaquill) June 3, 2026")
+    text = said(article)
+    assert "t.co" not in text
+    assert "In the words of" not in text
+
+
+def test_two_posts_signed_alike_are_each_read_with_their_signature(tmp_path: Path):
+    def post(words_: str) -> str:
+        return (
+            f"<blockquote class='twitter-tweet'><p>{words_}</p><p>— Harbour Board"
+            " (@harbourboard) <a href='https://twitter.com/x/status/1'>March 2, 2026</a></p>"
+            "</blockquote>"
+        )
+
+    middle = (
+        "<p>The board posted its decision on its account within minutes of the vote.</p>"
+        + post("The slipway plan is agreed: the county will be asked for half of the cost.")
+        + post("Work could start in April and would close the slipway for six weeks.")
+    )
+    text = said(read_article(page(tmp_path, top=middle)))
+    assert text.count("Harbour Board (@harbourboard) March 2, 2026") == 2
+    assert "the county will be asked for half of the cost" in text
+
+
+def test_block_quote_signed_with_a_name_keeps_its_speaker(tmp_path: Path):
+    middle = (
+        "<blockquote><p>We will not let the harbour silt up again.</p>"
+        "<p>— Deborah Enwright, chief engineer</p></blockquote>"
+    )
+    article = read_article(page(tmp_path, top=middle))
+    assert (
+        Quotation("We will not let the harbour silt up again.", "Deborah Enwright, chief engineer")
+        in article.blocks
+    )
 
 
 def test_speaker_of_an_embedded_post_is_a_name():

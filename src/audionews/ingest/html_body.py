@@ -250,11 +250,31 @@ def _quotation(element: etree._Element, attributions: dict[str, str]) -> list[Bl
     parts = [words(child) for child in element if child.tag == "p"] or [words(element)]
     parts = [part for part in parts if part]
     attribution = attributions.get(norm(" ".join(parts)))
+    signed = post_signature(parts[-1]) if parts and len(parts) > 1 else None
+    if signed is not None:
+        parts.pop()
+        text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
+        return [Quotation(text), Paragraph(signed)] if text else []
     if attribution is None and parts and (match := _ATTRIBUTION.match(parts[-1])):
         attribution = speaker(match.group("who"))
         parts.pop()
     text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
     return [Quotation(text, attribution)] if text else []
+
+
+_SIGNATURE = re.compile(r"^(?:—|–|―|-{1,2})?\s*(?P<who>\S.*?\(@\w+\).*)$")
+
+
+def post_signature(footer: str) -> str | None:
+    """The signature under an embedded post ("— Jane Roe (@janeroe) November 18, 2019") as the
+    page gives it, or None when the line is not one.
+
+    It is read after the post, as the page sets it, rather than as "In the words of Jane
+    Roe:" before: the signature also says where and when it was posted, and a post is the
+    page showing what someone wrote, not the writer quoting them.
+    """
+    match = _SIGNATURE.match(" ".join(footer.split()))
+    return match.group("who").strip() if match else None
 
 
 _POSTED = re.compile(
@@ -505,9 +525,12 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
                 break
         if anchor is None:
             continue
-        inserted.setdefault(anchor, []).append(
-            Piece(Quotation(said, speaker(footer) if footer.strip() else None))
-        )
+        signed = post_signature(footer)
+        if signed is not None:
+            post = [Piece(Quotation(said)), Piece(Paragraph(signed))]
+        else:
+            post = [Piece(Quotation(said, speaker(footer) if footer.strip() else None))]
+        inserted.setdefault(anchor, []).extend(post)
     if not inserted:
         return found
     merged: list[Piece] = []

@@ -32,7 +32,7 @@ import re
 from typing import Any
 
 from audionews.article import Figure, Heading, ListBlock, Paragraph, Quotation, Table
-from audionews.ingest.html_body import Piece, norm
+from audionews.ingest.html_body import Piece, norm, post_signature
 
 HEADING_MAX_WORDS = 14
 # A block whose text is at least this share of link text is a link (a teaser, a tag, a menu).
@@ -609,7 +609,9 @@ def _read_once(found: list[Piece], standfirst: str | None = None) -> list[Piece]
                 continue
             said.append(norm(block.caption))
         elif isinstance(block, Paragraph | Quotation):
-            if seen(block.text, REPEAT_MIN_WORDS):
+            # Two posts by one account are signed alike: each signature is read with its post.
+            signature = isinstance(block, Paragraph) and post_signature(block.text) is not None
+            if not signature and seen(block.text, REPEAT_MIN_WORDS):
                 continue
         elif isinstance(block, ListBlock):
             items = tuple(i for i in block.items if not seen(i, REPEAT_MIN_WORDS))
