@@ -17,6 +17,7 @@ from audionews.ingest import read_article
 from audionews.ingest.html_body import (
     Piece,
     continuations,
+    embedded_posts,
     header_row,
     merge,
     pieces,
@@ -678,6 +679,53 @@ def test_two_posts_signed_alike_are_each_read_with_their_signature(tmp_path: Pat
     text = said(read_article(page(tmp_path, top=middle)))
     assert text.count("Harbour Board (@harbourboard) March 2, 2026") == 2
     assert "the county will be asked for half of the cost" in text
+
+
+def test_post_the_extraction_read_without_its_signature_gets_it_after_its_words():
+    tree = lxml.html.fromstring(
+        "<html><body><p>The board posted its decision on its account within minutes.</p>"
+        "<blockquote class='twitter-tweet'><p>The slipway plan is agreed: the county will be"
+        " asked for half of the cost.<br><br>Work could"
+        " start in April.</p>— Harbour Board (@harbourboard) <a href='/s/1'>March 2, 2026</a>"
+        "</blockquote><p>Owners welcomed the news at the quay on Tuesday.</p></body></html>"
+    )
+    found = [
+        Piece(Paragraph("The board posted its decision on its account within minutes.")),
+        Piece(
+            Quotation(
+                "The slipway plan is agreed: the county will be asked for half of the cost.",
+                "Harbour Board",
+            )
+        ),
+        Piece(Paragraph("Work could start in April.")),
+        Piece(Paragraph("Owners welcomed the news at the quay on Tuesday.")),
+    ]
+    assert [p.block for p in embedded_posts(tree, found)] == [
+        Paragraph("The board posted its decision on its account within minutes."),
+        Quotation("The slipway plan is agreed: the county will be asked for half of the cost."),
+        Paragraph("Work could start in April."),
+        Paragraph("Harbour Board (@harbourboard) March 2, 2026"),
+        Paragraph("Owners welcomed the news at the quay on Tuesday."),
+    ]
+
+
+def test_writer_quoting_a_post_in_a_paragraph_gets_no_signature_after_it():
+    tree = lxml.html.fromstring(
+        "<html><body><p>The board wrote: “The slipway plan is agreed at last, and the county"
+        " will be asked for half of the cost.”</p>"
+        "<blockquote class='twitter-tweet'><p>The slipway plan is agreed at last, and the"
+        " county will be asked for half of the cost.</p>— Harbour Board (@harbourboard)"
+        " <a href='/s/1'>March 2, 2026</a></blockquote></body></html>"
+    )
+    found = [
+        Piece(
+            Paragraph(
+                "The board wrote: “The slipway plan is agreed at last, and the county will be"
+                " asked for half of the cost.”"
+            )
+        )
+    ]
+    assert embedded_posts(tree, found) == found
 
 
 def test_block_quote_signed_with_a_name_keeps_its_speaker(tmp_path: Path):

@@ -502,6 +502,7 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
     """
     keys = [norm(_text_of(p.block))[:80] for p in found]
     inserted: dict[int, list[Piece]] = {}
+    found = list(found)
     for quote in tree.iter("blockquote"):
         if not _EMBED.search(quote.get("class") or ""):
             continue
@@ -510,13 +511,17 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
             "", " ".join((body if body is not None else quote).text_content().split())
         )
         said = " ".join(said.split())
-        if len(said.split()) < 3 or any(norm(said)[:60] in k for k in keys):
-            continue
         footer = (
             " ".join(quote.text_content().split())[len(" ".join(body.text_content().split())) :]
             if body is not None
             else ""
         )
+        if len(said.split()) < 3:
+            continue
+        already = next((i for i, k in enumerate(keys) if norm(said)[:60] in k), None)
+        if already is not None:
+            _sign_read_post(found, keys, already, said, footer, inserted)
+            continue
         anchor = None
         for before in reversed(quote.xpath("preceding::p")):
             key_text = norm(before.text_content())[:80]
@@ -538,6 +543,32 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
         merged.append(piece)
         merged.extend(inserted.get(index, []))
     return merged
+
+
+def _sign_read_post(
+    found: list[Piece],
+    keys: list[str],
+    index: int,
+    said: str,
+    footer: str,
+    inserted: dict[int, list[Piece]],
+) -> None:
+    """A post the extraction read without its signature: the signature is read after it
+    (after the last block of the post's words), and not as "In the words of …" before it."""
+    signed = post_signature(footer)
+    whole = norm(said)
+    # The block must be the post's words, not a paragraph of the writer's that quotes them.
+    if signed is None or found[index].ghost or keys[index] not in whole:
+        return
+    end = index
+    while end + 1 < len(keys) and len(keys[end + 1]) >= 10 and keys[end + 1][:40] in whole:
+        end += 1
+    if end + 1 < len(found) and norm(signed) in norm(_text_of(found[end + 1].block)):
+        return
+    block = found[index].block
+    if isinstance(block, Quotation) and block.attribution == speaker(footer):
+        found[index] = dataclasses.replace(found[index], block=Quotation(block.text))
+    inserted.setdefault(end, []).append(Piece(Paragraph(signed)))
 
 
 def _text_of(block: Block) -> str:
