@@ -907,3 +907,24 @@ def test_sentence_opening_with_reporting_by_is_read(tmp_path: Path):
     )
     text = said(read_article(page(tmp_path, bottom=bottom)))
     assert "Reporting by the harbour master found" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "marker"),
+    [
+        ("Send us YOUR photos of the gale", "gale"),
+        ("We’d like to hear what you think about this story.", "think"),
+        ("Harbour guide: the best tide watches (Buy Now)", "watches"),
+        ("Listen to Harbour Hour live at 12:45 on weekdays - or listen back here.", "weekdays"),
+    ],
+)
+def test_more_calls_to_act_are_not_read(tmp_path: Path, call: str, marker: str):
+    text = said(read_article(page(tmp_path, bottom=f"<p>{call}</p>")))
+    assert marker not in text, call
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_sentence_asking_to_listen_here_is_read(tmp_path: Path):
+    bottom = "<p>Come down to the quay at dawn. Listen to the gulls here.</p>"
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "Listen to the gulls here." in text

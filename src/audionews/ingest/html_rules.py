@@ -70,23 +70,28 @@ _PLAYER = re.compile(
     re.I,
 )
 # Calls to action and page furniture: never the article's words. Only the general forms
-# (subscribe, sign up, follow us, share this, continue reading, a comment count), not the
-# wording of any one site.
+# (subscribe, sign up, follow us, share this, continue reading, a comment count, send us your
+# …, we'd like to hear what you think, a "(Buy now)" link), not the wording of any one site.
 _PROMO = re.compile(
     r"^(?:sign up|subscribe|click here|tap here|share (?:it|this)|follow (?:us|me|him|her|them)\b|"
     r"download (?:our|the) app|join (?:us|our)|like this (?:story|article)|"
     r"have a (?:news )?tip|advertisement|"
     r"continue reading(?: the main story)?$|(?:story|article) continues below|"
     r"scroll (?:down )?to continue|\d*\s*comments?$|(?:less|more)\W*(?:less|more)?\W*$|"
-    r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media))",
+    r"follow\b.{0,40}\bon (?:twitter|facebook|instagram|social media)|"
+    r"send us (?:your|a|an)\b|we(?:'|’)?d (?:like|love) to hear (?:from you|what you think)|"
+    r".*[(\[](?:buy|shop|order)(?: it)? now[)\]]\W*$)",
     re.I,
 )
 # A paragraph that ends by asking to act on the page ("… the free daily newsletter. Sign up
-# here.", "… every month. Click here for more information.", "Follow him on Twitter @roe.")
+# here.", "… every month. Click here for more information.", "Follow him on Twitter @roe.",
+# "Listen to the programme live at noon, or listen back here.")
 # is a promotion, or an author's note, when it is short: the sentences before lead to it.
 _CALL = re.compile(
     r"^(?:sign up|subscribe|click here|tap here|download (?:our|the) app|"
-    r"follow (?:us|me|him|her|them)\b.{0,40}(?:twitter|facebook|instagram|@\w))",
+    r"follow (?:us|me|him|her|them)\b.{0,40}(?:twitter|facebook|instagram|@\w)|"
+    r"(?:listen|watch)\b.{0,80}\b(?:live|back|again|full|video|podcast|episode|interview)\b"
+    r".{0,60}\bhere\W*$)",
     re.I,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9@])")
