@@ -916,6 +916,11 @@ def test_sentence_opening_with_reporting_by_is_read(tmp_path: Path):
         ("We’d like to hear what you think about this story.", "think"),
         ("Harbour guide: the best tide watches (Buy Now)", "watches"),
         ("Listen to Harbour Hour live at 12:45 on weekdays - or listen back here.", "weekdays"),
+        (
+            "Harbour Notes prints letters from readers every Friday. Tell us what you think"
+            " about the slipway. And here's our email: letters@example.org.",
+            "every Friday",
+        ),
     ],
 )
 def test_more_calls_to_act_are_not_read(tmp_path: Path, call: str, marker: str):

@@ -85,13 +85,15 @@ _PROMO = re.compile(
 )
 # A paragraph that ends by asking to act on the page ("… the free daily newsletter. Sign up
 # here.", "… every month. Click here for more information.", "Follow him on Twitter @roe.",
-# "Listen to the programme live at noon, or listen back here.")
+# "Listen to the programme live at noon, or listen back here.", "… And here's our email:
+# letters@example.com.")
 # is a promotion, or an author's note, when it is short: the sentences before lead to it.
 _CALL = re.compile(
     r"^(?:sign up|subscribe|click here|tap here|download (?:our|the) app|"
     r"follow (?:us|me|him|her|them)\b.{0,40}(?:twitter|facebook|instagram|@\w)|"
     r"(?:listen|watch)\b.{0,80}\b(?:live|back|again|full|video|podcast|episode|interview)\b"
-    r".{0,60}\bhere\W*$)",
+    r".{0,60}\bhere\W*$|"
+    r"(?:and )?here(?:'|’)?s our e-?mail|(?:e-?mail|write to|contact) us (?:at|on)\b)",
     re.I,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘'(]?[A-Z0-9@])")
