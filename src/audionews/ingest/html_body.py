@@ -19,7 +19,8 @@ blocks' text). The fallback does not trigger on those pages.
 
 Then two things no extraction mode does: an article whose body the page splits over several
 containers of the same class is read whole (``continuations``), and posts the article
-embeds (a quoted tweet) are read in their place as quotations (``embedded_posts``).
+embeds (a quoted tweet) are read in their place as quotations, each followed by its
+signature as the page sets it (``embedded_posts``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ After extraction, ``tidy`` goes over the blocks:
 - picture credits, calls to action ("Sign up for our newsletter", "Continue reading", a short
   paragraph ending "Click here for more information."), reading times ("5 min read"),
   unrendered shortcodes, and player and dialog text that survived the cleaning;
+- a news agency's credit line ("Reporting by …; Editing by …"), and the company description
+  that closes a press release when it stands without an "About …" heading;
 - images: a caption is read once, as a caption. Alt text that is a file name, a web address
   or a placeholder is never read; "Image:" labels inside alt text are dropped; an alt text
   that repeats the caption, the title or a paragraph is not read again;
