@@ -17,6 +17,7 @@ from audionews.ingest import read_article
 from audionews.ingest.html_body import (
     Piece,
     continuations,
+    embedded_posts,
     header_row,
     merge,
     pieces,
@@ -647,16 +648,96 @@ def test_container_of_another_kind_is_not_taken_for_the_article():
     assert continuations(tree, first) == first
 
 
-def test_embedded_post_is_read_in_its_place_as_a_quotation():
+def test_embedded_post_is_read_in_its_place_as_a_quotation_then_its_signature():
     article = read_article(PAGES / "embedded-post.html")
     post = Quotation(
-        "The new bins need two hands and a foot to open. The gulls are laughing at us.",
-        "Maya Quill",
+        "The new bins need two hands and a foot to open. The gulls are laughing at us."
     )
     assert post in article.blocks
     index = article.blocks.index(post)
     assert article.blocks[index - 1].text.startswith("Not everyone is pleased with the design")
-    assert "t.co" not in said(article)
+    # The signature as the page sets it, under the post: who posted it, where and when.
+    assert article.blocks[index + 1] == Paragraph("Maya Quill (@mayaquill) June 3, 2026")
+    text = said(article)
+    assert "t.co" not in text
+    assert "In the words of" not in text
+
+
+def test_two_posts_signed_alike_are_each_read_with_their_signature(tmp_path: Path):
+    def post(words_: str) -> str:
+        return (
+            f"<blockquote class='twitter-tweet'><p>{words_}</p><p>— Harbour Board"
+            " (@harbourboard) <a href='https://twitter.com/x/status/1'>March 2, 2026</a></p>"
+            "</blockquote>"
+        )
+
+    middle = (
+        "<p>The board posted its decision on its account within minutes of the vote.</p>"
+        + post("The slipway plan is agreed: the county will be asked for half of the cost.")
+        + post("Work could start in April and would close the slipway for six weeks.")
+    )
+    text = said(read_article(page(tmp_path, top=middle)))
+    assert text.count("Harbour Board (@harbourboard) March 2, 2026") == 2
+    assert "the county will be asked for half of the cost" in text
+
+
+def test_post_the_extraction_read_without_its_signature_gets_it_after_its_words():
+    tree = lxml.html.fromstring(
+        "<html><body><p>The board posted its decision on its account within minutes.</p>"
+        "<blockquote class='twitter-tweet'><p>The slipway plan is agreed: the county will be"
+        " asked for half of the cost.<br><br>Work could"
+        " start in April.</p>— Harbour Board (@harbourboard) <a href='/s/1'>March 2, 2026</a>"
+        "</blockquote><p>Owners welcomed the news at the quay on Tuesday.</p></body></html>"
+    )
+    found = [
+        Piece(Paragraph("The board posted its decision on its account within minutes.")),
+        Piece(
+            Quotation(
+                "The slipway plan is agreed: the county will be asked for half of the cost.",
+                "Harbour Board",
+            )
+        ),
+        Piece(Paragraph("Work could start in April.")),
+        Piece(Paragraph("Owners welcomed the news at the quay on Tuesday.")),
+    ]
+    assert [p.block for p in embedded_posts(tree, found)] == [
+        Paragraph("The board posted its decision on its account within minutes."),
+        Quotation("The slipway plan is agreed: the county will be asked for half of the cost."),
+        Paragraph("Work could start in April."),
+        Paragraph("Harbour Board (@harbourboard) March 2, 2026"),
+        Paragraph("Owners welcomed the news at the quay on Tuesday."),
+    ]
+
+
+def test_writer_quoting_a_post_in_a_paragraph_gets_no_signature_after_it():
+    tree = lxml.html.fromstring(
+        "<html><body><p>The board wrote: “The slipway plan is agreed at last, and the county"
+        " will be asked for half of the cost.”</p>"
+        "<blockquote class='twitter-tweet'><p>The slipway plan is agreed at last, and the"
+        " county will be asked for half of the cost.</p>— Harbour Board (@harbourboard)"
+        " <a href='/s/1'>March 2, 2026</a></blockquote></body></html>"
+    )
+    found = [
+        Piece(
+            Paragraph(
+                "The board wrote: “The slipway plan is agreed at last, and the county will be"
+                " asked for half of the cost.”"
+            )
+        )
+    ]
+    assert embedded_posts(tree, found) == found
+
+
+def test_block_quote_signed_with_a_name_keeps_its_speaker(tmp_path: Path):
+    middle = (
+        "<blockquote><p>We will not let the harbour silt up again.</p>"
+        "<p>— Deborah Enwright, chief engineer</p></blockquote>"
+    )
+    article = read_article(page(tmp_path, top=middle))
+    assert (
+        Quotation("We will not let the harbour silt up again.", "Deborah Enwright, chief engineer")
+        in article.blocks
+    )
 
 
 def test_speaker_of_an_embedded_post_is_a_name():
@@ -779,3 +860,76 @@ def test_real_page_reads_nothing_twice_no_file_name_and_no_long_segment(name: st
         assert not FILE_NAME.search(text), text
     long_enough = [t for t in texts if len(t.split()) >= 5]
     assert len(long_enough) == len(set(long_enough))
+
+
+# --- press releases and wire stories -----------------------------------------------------
+
+
+def test_company_description_closing_a_press_release_is_not_read():
+    text = said(read_article(PAGES / "press-release.html"))
+    assert "regional transport operator" not in text
+    assert "Channel Stock Exchange" not in text
+    assert "mostly to day visitors who come over without a car" in text
+
+
+def test_company_description_under_its_own_about_heading_is_read():
+    text = said(read_article(PAGES / "press-release-about.html"))
+    assert "Quayline is a regional transport operator" in text
+
+
+def test_article_paragraph_naming_the_company_mid_story_is_read(tmp_path: Path):
+    middle = (
+        "<p>Harbour Marine is a family business founded in 1952 and based in the old"
+        " boatyard, which employs twelve people.</p>"
+    )
+    text = said(read_article(page(tmp_path, top=middle)))
+    assert "Harbour Marine is a family business" in text
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "(Reporting by Jane Roe in Porthaven; Editing by John Doe)",
+        "Reporting by Jane Roe; additional reporting by Ana de la Cruz; Editing by John Doe",
+        "Additional reporting by Sam Ortiz",
+    ],
+)
+def test_wire_credit_line_is_not_read(tmp_path: Path, credit: str):
+    text = said(read_article(page(tmp_path, bottom=f"<p>{credit}</p>")))
+    assert "reporting" not in text.casefold()
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_sentence_opening_with_reporting_by_is_read(tmp_path: Path):
+    bottom = (
+        "<p>Reporting by the harbour master found that the old slipway had been unsafe for"
+        " two winters before it cracked.</p>"
+    )
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "Reporting by the harbour master found" in text
+
+
+@pytest.mark.parametrize(
+    ("call", "marker"),
+    [
+        ("Send us YOUR photos of the gale", "gale"),
+        ("We’d like to hear what you think about this story.", "think"),
+        ("Harbour guide: the best tide watches (Buy Now)", "watches"),
+        ("Listen to Harbour Hour live at 12:45 on weekdays - or listen back here.", "weekdays"),
+        (
+            "Harbour Notes prints letters from readers every Friday. Tell us what you think"
+            " about the slipway. And here's our email: letters@example.org.",
+            "every Friday",
+        ),
+    ],
+)
+def test_more_calls_to_act_are_not_read(tmp_path: Path, call: str, marker: str):
+    text = said(read_article(page(tmp_path, bottom=f"<p>{call}</p>")))
+    assert marker not in text, call
+    assert "Owners of the smaller boats will be able to use the beach ramp" in text
+
+
+def test_sentence_asking_to_listen_here_is_read(tmp_path: Path):
+    bottom = "<p>Come down to the quay at dawn. Listen to the gulls here.</p>"
+    text = said(read_article(page(tmp_path, bottom=bottom)))
+    assert "Listen to the gulls here." in text

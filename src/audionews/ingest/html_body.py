@@ -19,7 +19,8 @@ blocks' text). The fallback does not trigger on those pages.
 
 Then two things no extraction mode does: an article whose body the page splits over several
 containers of the same class is read whole (``continuations``), and posts the article
-embeds (a quoted tweet) are read in their place as quotations (``embedded_posts``).
+embeds (a quoted tweet) are read in their place as quotations, each followed by its
+signature as the page sets it (``embedded_posts``).
 """
 
 from __future__ import annotations
@@ -250,11 +251,31 @@ def _quotation(element: etree._Element, attributions: dict[str, str]) -> list[Bl
     parts = [words(child) for child in element if child.tag == "p"] or [words(element)]
     parts = [part for part in parts if part]
     attribution = attributions.get(norm(" ".join(parts)))
+    signed = post_signature(parts[-1]) if parts and len(parts) > 1 else None
+    if signed is not None:
+        parts.pop()
+        text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
+        return [Quotation(text), Paragraph(signed)] if text else []
     if attribution is None and parts and (match := _ATTRIBUTION.match(parts[-1])):
         attribution = speaker(match.group("who"))
         parts.pop()
     text = " ".join(parts).strip().lstrip('“"«').rstrip('”"»').strip()
     return [Quotation(text, attribution)] if text else []
+
+
+_SIGNATURE = re.compile(r"^(?:—|–|―|-{1,2})?\s*(?P<who>\S.*?\(@\w+\).*)$")
+
+
+def post_signature(footer: str) -> str | None:
+    """The signature under an embedded post ("— Jane Roe (@janeroe) November 18, 2019") as the
+    page gives it, or None when the line is not one.
+
+    It is read after the post, as the page sets it, rather than as "In the words of Jane
+    Roe:" before: the signature also says where and when it was posted, and a post is the
+    page showing what someone wrote, not the writer quoting them.
+    """
+    match = _SIGNATURE.match(" ".join(footer.split()))
+    return match.group("who").strip() if match else None
 
 
 _POSTED = re.compile(
@@ -482,6 +503,7 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
     """
     keys = [norm(_text_of(p.block))[:80] for p in found]
     inserted: dict[int, list[Piece]] = {}
+    found = list(found)
     for quote in tree.iter("blockquote"):
         if not _EMBED.search(quote.get("class") or ""):
             continue
@@ -490,13 +512,17 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
             "", " ".join((body if body is not None else quote).text_content().split())
         )
         said = " ".join(said.split())
-        if len(said.split()) < 3 or any(norm(said)[:60] in k for k in keys):
-            continue
         footer = (
             " ".join(quote.text_content().split())[len(" ".join(body.text_content().split())) :]
             if body is not None
             else ""
         )
+        if len(said.split()) < 3:
+            continue
+        already = next((i for i, k in enumerate(keys) if norm(said)[:60] in k), None)
+        if already is not None:
+            _sign_read_post(found, keys, already, said, footer, inserted)
+            continue
         anchor = None
         for before in reversed(quote.xpath("preceding::p")):
             key_text = norm(before.text_content())[:80]
@@ -505,9 +531,12 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
                 break
         if anchor is None:
             continue
-        inserted.setdefault(anchor, []).append(
-            Piece(Quotation(said, speaker(footer) if footer.strip() else None))
-        )
+        signed = post_signature(footer)
+        if signed is not None:
+            post = [Piece(Quotation(said)), Piece(Paragraph(signed))]
+        else:
+            post = [Piece(Quotation(said, speaker(footer) if footer.strip() else None))]
+        inserted.setdefault(anchor, []).extend(post)
     if not inserted:
         return found
     merged: list[Piece] = []
@@ -515,6 +544,32 @@ def embedded_posts(tree: etree._Element, found: list[Piece]) -> list[Piece]:
         merged.append(piece)
         merged.extend(inserted.get(index, []))
     return merged
+
+
+def _sign_read_post(
+    found: list[Piece],
+    keys: list[str],
+    index: int,
+    said: str,
+    footer: str,
+    inserted: dict[int, list[Piece]],
+) -> None:
+    """A post the extraction read without its signature: the signature is read after it
+    (after the last block of the post's words), and not as "In the words of …" before it."""
+    signed = post_signature(footer)
+    whole = norm(said)
+    # The block must be the post's words, not a paragraph of the writer's that quotes them.
+    if signed is None or found[index].ghost or keys[index] not in whole:
+        return
+    end = index
+    while end + 1 < len(keys) and len(keys[end + 1]) >= 10 and keys[end + 1][:40] in whole:
+        end += 1
+    if end + 1 < len(found) and norm(signed) in norm(_text_of(found[end + 1].block)):
+        return
+    block = found[index].block
+    if isinstance(block, Quotation) and block.attribution == speaker(footer):
+        found[index] = dataclasses.replace(found[index], block=Quotation(block.text))
+    inserted.setdefault(end, []).append(Piece(Paragraph(signed)))
 
 
 def _text_of(block: Block) -> str:
