@@ -361,8 +361,9 @@ def test_interrupted_build_stops_cleanly(
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     # Synthesis is interrupted while espeak-ng speaks (no cache); encoding after the cached
-    # speech is assembled.
-    cache = ["--no-cache"] if marker == "synthesis:" else []
+    # speech is assembled, at another bit rate, so that no part's encoding is in the cache
+    # either and the encoder runs (the first build's parts are all there otherwise).
+    cache = ["--no-cache"] if marker == "synthesis:" else ["--bitrate", "128"]
     # A build started from a background job inherits Ctrl-C ignored, as shells do; with a
     # handler here, the build starts with Ctrl-C as a terminal gives it.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -377,12 +378,17 @@ def test_interrupted_build_stops_cleanly(
         )
     finally:
         signal.signal(signal.SIGINT, previous)
-    _wait_for(process, marker)
-    if stop == "kill-ffmpeg":
-        os.kill(_encoder_of(process.pid), signal.SIGKILL)
-    else:
-        process.send_signal(stop)
-    _, rest = process.communicate(timeout=120)
+    try:
+        _wait_for(process, marker)
+        if stop == "kill-ffmpeg":
+            os.kill(_encoder_of(process.pid), signal.SIGKILL)
+        else:
+            process.send_signal(stop)
+        _, rest = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:  # the test failed: nothing of it is left running
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     assert process.returncode == code
     assert message in rest
     assert "Traceback" not in rest
