@@ -480,6 +480,19 @@ def test_following_scrolls_with_playback_respecting_reduced_motion(episodes, bro
         context.close()
 
 
+def _settled_scroll(page, timeout: float = 5.0) -> float:
+    """Where a smooth scroll comes to rest: the same position twice, 0.2 s apart."""
+    deadline = time.monotonic() + timeout
+    last = page.js("window.scrollY")
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = page.js("window.scrollY")
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"the page was still scrolling after {timeout} s")
+
+
 @slow
 def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):
     episode = episodes["harbour"]
@@ -490,13 +503,13 @@ def test_following_stops_when_the_user_scrolls_or_moves_focus(episodes, opened):
     page.page.mouse.wheel(0, -120)
     page.wait("!document.getElementById('follow').checked")
     page.js("document.getElementById('episode-audio').pause()")
-    time.sleep(0.8)  # let a smooth scroll settle
-    resting = page.js("window.scrollY")
+    resting = _settled_scroll(page)
     # Playback jumps far away (not by the user): the view stays where the user put it.
     page.js("""() => {
       const audio = document.getElementById('episode-audio');
       audio.currentTime = 1; return audio.play(); }""")
-    time.sleep(0.8)
+    wait_until(page.page, "document.querySelector('.s[aria-current=true]')?.id === 's1'")
+    time.sleep(0.8)  # what must not happen (a scroll to the sentence) has had its time
     assert page.js("document.querySelector('.s[aria-current=true]').id") == "s1"
     assert page.js("window.scrollY") == resting
     # Ticking the box follows again.
