@@ -10,7 +10,14 @@ import pytest
 from mutagen.id3 import ID3
 
 from audionews.errors import EpisodeError
-from audionews.outputs.tags import EpisodeTags, read_chapters, read_tags, write_tags
+from audionews.outputs.tags import (
+    BUILD_KEY,
+    EpisodeTags,
+    read_build_key,
+    read_chapters,
+    read_tags,
+    write_tags,
+)
 from audionews.timeline import Chapter
 from conftest import ffprobe
 
@@ -93,3 +100,18 @@ def test_reading_an_untagged_file_is_a_clear_error(silent_mp3: Path, tmp_path: P
         read_chapters(silent_mp3)
     with pytest.raises(EpisodeError, match="no such file"):
         read_chapters(tmp_path / "missing.mp3")
+
+
+def test_the_build_key_is_read_without_parsing_the_chapters(silent_mp3: Path):
+    key = "a3f9" * 16
+    tags = EpisodeTags(
+        title="Tide Report",
+        show="Harbour News",
+        extra=(("audionews:language", "en"), (BUILD_KEY, key)),
+    )
+    with pytest.raises(EpisodeError, match="no ID3 tags"):
+        read_build_key(silent_mp3)  # as read_tags: not a tagged MP3
+    write_tags(silent_mp3, tags, CHAPTERS)
+    assert read_build_key(silent_mp3) == key == read_tags(silent_mp3).extra_dict()[BUILD_KEY]
+    write_tags(silent_mp3, EpisodeTags(title="Tide Report", show="Harbour News"), CHAPTERS)
+    assert read_build_key(silent_mp3) is None

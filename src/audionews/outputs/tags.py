@@ -61,6 +61,8 @@ from audionews.timeline import Chapter
 
 NO_OFFSET = 0xFFFFFFFF
 LEVEL_KEY = "audionews:level"
+# The TXXX frame holding the build key (pipeline.build_key): what "up to date" is decided by.
+BUILD_KEY = "audionews:build_key"
 MAX_CTOC_CHILDREN = 255
 # Players show a line, not a page: titles are cut to this many characters in the tags.
 TITLE_MAX = 250
@@ -276,10 +278,12 @@ def _cause(exc: BaseException) -> str:
     return text if isinstance(exc, MutagenError | OSError) else f"{type(exc).__name__}: {text}"
 
 
-def _load(path: Path) -> ID3:
+def _load(path: Path, only: dict[str, type] | None = None) -> ID3:
+    """The ID3 tags of ``path``; with ``only``, just those frames are parsed (the others
+    are kept unread: an episode's hundreds of chapter frames take a quarter of a second)."""
     with _open(path) as handle:
         try:
-            return ID3(handle)
+            return ID3(handle) if only is None else ID3(handle, known_frames=only)
         except ID3NoHeaderError:
             raise EpisodeError(path, "no ID3 tags (not a tagged MP3)") from None
         except Exception as exc:  # a hostile file can trip the parser anywhere
@@ -313,6 +317,15 @@ def _level(frame: Any) -> int:  # a CHAP frame
 def _title(frame: Any) -> str:  # a CHAP frame (mutagen makes its attributes at run time)
     titles = frame.sub_frames.getall("TIT2")
     return str(titles[0].text[0]) if titles and titles[0].text else frame.element_id
+
+
+def read_build_key(path: Path) -> str | None:
+    """The build key audionews wrote into an episode (``audionews:build_key``), None if it has
+    none; EpisodeError, as ``read_tags``, for a file without ID3 tags."""
+    for frame in _load(path, {"TXXX": TXXX}).getall("TXXX"):
+        if frame.desc == BUILD_KEY and frame.text:
+            return str(frame.text[0])
+    return None
 
 
 def read_tags(path: Path) -> EpisodeTags:
