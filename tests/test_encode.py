@@ -10,8 +10,16 @@ import pytest
 
 from audionews import pipeline
 from audionews.audio.assemble import assemble
-from audionews.audio.encode import Format, encode_mp3, encode_parts, k_energies, plan_parts
-from audionews.audio.loudness import block_peaks, normalise, true_peak
+from audionews.audio.encode import (
+    Format,
+    encode_mp3,
+    encode_parts,
+    k_energies,
+    part_energies,
+    plan_parts,
+    sample_digest,
+)
+from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise, true_peak
 from audionews.audio.speech import SAMPLE_RATE
 from audionews.options import BuildOptions
 from conftest import HARBOUR, ToneEngine, decode
@@ -101,3 +109,59 @@ def test_at_low_rates_the_true_peak_is_the_decoded_files(tmp_path: Path):
     joined = tmp_path / "compact.mp3"
     *_, peak_db = encoded(HARBOUR, joined, "compact")
     assert peak_db == pytest.approx(20 * np.log10(true_peak(decode(joined))), abs=1e-6)
+
+
+class _DictStore(dict):
+    """A part store in memory."""
+
+    def put(self, key: str, audio: bytes) -> None:
+        self[key] = audio
+
+
+def _tone_track(text: str, tmp_path: Path):
+    article = tmp_path / "article.txt"
+    article.write_text(text)
+    prepared = pipeline.prepare(article, BuildOptions(cache=False), for_speech=False)
+    fmt = Format(SAMPLE_RATE, prepared.preset.sample_rate, prepared.preset.bitrate_kbps)
+    track = assemble(
+        prepared.script, ToneEngine().synthesize(list(_utterances(prepared))), fmt.grid
+    )
+    return track, fmt, plan_parts(track.seams, track.size, fmt), pipeline.limiter_block(fmt)
+
+
+@pytest.mark.e2e
+def test_loudness_figures_are_kept_per_part_and_an_edit_filters_only_its_part(tmp_path: Path):
+    text = HARBOUR.read_text()
+    track, _, parts, block = _tone_track(text, tmp_path)
+    assert len(parts) >= 4
+    whole = k_energies(track, SAMPLE_RATE, block, track.seams, 2)
+    store = _DictStore()
+    digests = [sample_digest(track, part) for part in parts]
+    first, reused = part_energies(
+        track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
+    )
+    assert reused == 0 and len(store) == len(parts)
+    # Filtered a run of parts at a time, the figures are the whole track's: the filter's
+    # ringing has died down in the silence each part starts with.
+    assert loudness_of_blocks(first, None, SAMPLE_RATE, block) == pytest.approx(
+        loudness_of_blocks(whole, None, SAMPLE_RATE, block), abs=1e-3
+    )
+    assert np.allclose(first, whole, rtol=1e-3, atol=1e-3 * float(whole.max()))
+    again, reused = part_energies(
+        track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
+    )
+    assert reused == len(parts) and np.array_equal(again, first)
+    # An edit: only the part that holds it is filtered again, and the figures are those of
+    # the edited track.
+    edited, _, parts, block = _tone_track(
+        text.replace("in the rain.", "in the driving rain."), tmp_path
+    )
+    digests = [sample_digest(edited, part) for part in parts]
+    figures, reused = part_energies(
+        edited, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
+    )
+    assert reused == len(parts) - 1
+    fresh = k_energies(edited, SAMPLE_RATE, block, edited.seams, 2)
+    assert loudness_of_blocks(figures, None, SAMPLE_RATE, block) == pytest.approx(
+        loudness_of_blocks(fresh, None, SAMPLE_RATE, block), abs=1e-3
+    )

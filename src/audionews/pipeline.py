@@ -33,8 +33,9 @@ from audionews.audio.encode import (
     cached_parts,
     coded_measurement,
     encode_parts,
-    k_energies,
+    part_energies,
     plan_parts,
+    sample_digest,
 )
 from audionews.audio.loudness import block_peaks, codec_loss_lu, gain_choices
 from audionews.audio.speech import SAMPLE_RATE, AudioSegment, SpeechSpool
@@ -53,7 +54,7 @@ from audionews.ingest import read_article
 from audionews.options import NOT_CONTENT, BuildOptions
 from audionews.outputs import OutputContext
 from audionews.outputs.feed import episode_guid
-from audionews.outputs.tags import EpisodeTags, read_tags
+from audionews.outputs.tags import EpisodeTags, read_build_key
 from audionews.presets import Preset, resolve_preset
 from audionews.text.script import Role, Script, make_script
 from audionews.text.sentences import split_sentences
@@ -260,7 +261,19 @@ def build(
     del audio
     clock.lap("assembly")
     block = limiter_block(fmt)
-    energies = k_energies(track, track.sample_rate, block, track.seams, prepared.options.jobs)
+    store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
+    parts = plan_parts(track.seams, track.size, fmt)
+    # Each part's samples hashed once: its cached loudness figures and encoding are found by it.
+    digests = [sample_digest(track, part) for part in parts] if store is not None else None
+    energies, _ = part_energies(
+        track,
+        track.sample_rate,
+        block,
+        parts,
+        digests=digests,
+        store=store,
+        jobs=prepared.options.jobs,
+    )
     choices = gain_choices(
         block_peaks(track, block),
         energies,
@@ -270,15 +283,13 @@ def build(
         codec_loss_lu(fmt.sample_rate),
     )
     gain = next(choices)
-    store = SegmentCache(prepared.options.cache_folder) if prepared.options.cache else None
-    parts = plan_parts(track.seams, track.size, fmt)
-    if store is not None and (reusable := cached_parts(track, gain, parts, fmt, store)) < len(
-        parts
-    ):
+    if store is not None and (
+        reusable := cached_parts(track, gain, parts, fmt, store, digests)
+    ) < len(parts):
         # After an edit that moved the exact gain across the middle of two steps, the other
         # step may be the one the earlier build chose: its parts are already encoded.
         other = next(choices, None)
-        if other is not None and cached_parts(track, other, parts, fmt, store) > reusable:
+        if other is not None and cached_parts(track, other, parts, fmt, store, digests) > reusable:
             gain = other
     del choices
     clock.lap("normalisation")
@@ -295,6 +306,7 @@ def build(
             jobs=prepared.options.jobs,
             store=store,
             trace=clock.span,
+            digests=digests,
         )
         measured = coded_measurement(energies, gain, peak, track.sample_rate, fmt)
         del energies
@@ -431,7 +443,7 @@ def up_to_date(prepared: Prepared, out_dir: Path) -> Path | None:
         return None
     mp3 = targets["mp3"].path
     try:
-        key = read_tags(mp3).extra_dict().get("audionews:build_key")
+        key = read_build_key(mp3)
     except AudionewsError:
         return None
     return mp3 if key == build_key(prepared) else None

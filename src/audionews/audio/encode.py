@@ -294,17 +294,33 @@ Trace = Callable[[str, float, float], None]
 """Called as trace(what, started, ended) with perf_counter times, from any thread."""
 
 
-def part_key(track: np.ndarray | Samples, gain: GainCurve, part: Part, fmt: Format) -> str:
-    """What decides a part's encoded bytes: its samples, their gain, the format, our version."""
+def sample_digest(track: np.ndarray | Samples, part: Part) -> bytes:
+    """A digest of the part's samples, all of them to the next seam: what its encoding and
+    its K-weighted energies are made from (hashed once a build, used for both)."""
+    digest = hashlib.sha256(struct.pack("<QQ", part.stop - part.start, part.last))
+    for first in range(part.start, part.stop, SLICE_SAMPLES):
+        chunk = read(track, first, min(part.stop, first + SLICE_SAMPLES))
+        digest.update(chunk.astype("<i2", copy=False).tobytes())
+    return digest.digest()
+
+
+def part_key(
+    track: np.ndarray | Samples,
+    gain: GainCurve,
+    part: Part,
+    fmt: Format,
+    samples: bytes | None = None,
+) -> str:
+    """What decides a part's encoded bytes: its samples (``samples``: their ``sample_digest``,
+    made here if not given), their gain, the format, our version."""
     digest = hashlib.sha256()
     digest.update(repr((__version__, fmt, COMPRESSION_LEVEL, part.last)).encode())
     stop = part.input_stop(fmt)
-    digest.update(struct.pack("<QQ", stop - part.start, part.stop - part.start))
-    for first in range(part.start, stop, SLICE_SAMPLES):
-        digest.update(read(track, first, min(stop, first + SLICE_SAMPLES)).astype("<i2").tobytes())
+    digest.update(struct.pack("<Q", stop - part.start))
+    digest.update(samples if samples is not None else sample_digest(track, part))
     first, last = part.start // gain.block, -(-stop // gain.block) + 1
     digest.update(np.ascontiguousarray(gain.gains[max(0, first - 1) : last]).tobytes())
-    return "part2-" + digest.hexdigest()
+    return "part3-" + digest.hexdigest()
 
 
 def cached_parts(
@@ -313,9 +329,13 @@ def cached_parts(
     parts: Sequence[Part],
     fmt: Format,
     store: PartStore,
+    digests: Sequence[bytes] | None = None,
 ) -> int:
     """How many of ``parts``, with ``gain``, ``store`` holds already encoded."""
-    return sum(store.get(part_key(track, gain, part, fmt)) is not None for part in parts)
+    return sum(
+        store.get(part_key(track, gain, part, fmt, digests[i] if digests else None)) is not None
+        for i, part in enumerate(parts)
+    )
 
 
 # Parts encoded by one ffmpeg at most: ffmpeg's work for every packet grows with its outputs
@@ -435,6 +455,7 @@ def encode_parts(
     jobs: int | None = None,
     store: PartStore | None = None,
     trace: Trace | None = None,
+    digests: Sequence[bytes] | None = None,
 ) -> tuple[float, int]:
     """Encode ``parts`` of the track side by side (``jobs`` ffmpegs at once, each encoding a
     run of parts), join them into one MP3 at ``path`` and return its true peak (dBTP, see
@@ -445,7 +466,12 @@ def encode_parts(
     workers = max(1, jobs or os.cpu_count() or 1)
     placed: list[_Placed | None] = [None] * len(parts)
     with temporary_folder("audionews-parts-") as folder:
-        keys = [part_key(track, gain, part, fmt) if store is not None else "" for part in parts]
+        keys = [
+            part_key(track, gain, part, fmt, digests[i] if digests else None)
+            if store is not None
+            else ""
+            for i, part in enumerate(parts)
+        ]
         if store is not None:
             for i, key in enumerate(keys):
                 if (blob := store.get(key)) is None:
@@ -603,6 +629,75 @@ def k_energies(
             for future in futures:
                 future.result()
     return energies
+
+
+def part_energies(
+    track: np.ndarray | Samples,
+    rate: int,
+    block: int,
+    parts: Sequence[Part],
+    *,
+    digests: Sequence[bytes] | None = None,
+    store: PartStore | None = None,
+    jobs: int | None = None,
+) -> tuple[np.ndarray, int]:
+    """``k_energies`` of the track, a part at a time: a part ``store`` holds (keyed by its
+    samples, ``digests``) is not filtered again, the others are, in runs side by side, and
+    kept. Returns the energies and how many parts came from ``store``.
+
+    A part starts at a seam, in the silence of a pause, so its energies do not depend on
+    what comes before it (``k_energies``: the filter's ringing has died down there); an edit
+    elsewhere leaves them as they were, as it leaves the part's encoding."""
+    count = -(-track.size // block)
+    energies = np.zeros(count, dtype=np.float32)
+    keys = [
+        "kenergy1-" + hashlib.sha256(digests[i] + struct.pack("<QQ", rate, block)).hexdigest()
+        if store is not None and digests is not None
+        else ""
+        for i in range(len(parts))
+    ]
+    missing = []
+    for i, part in enumerate(parts):
+        first, last = part.start // block, -(-part.stop // block)
+        blob = store.get(keys[i]) if keys[i] and store is not None else None
+        if blob is not None and len(blob) == 4 * (last - first):
+            energies[first:last] = np.frombuffer(blob, dtype="<f4")
+        else:
+            missing.append(i)
+    # Runs of neighbouring parts, the longest cut at a part's start into ``jobs`` shares.
+    runs: list[list[int]] = []
+    for i in missing:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    workers = max(1, jobs or os.cpu_count() or 1)
+    while len(runs) < workers:
+        longest = max(runs, key=lambda run: parts[run[-1]].stop - parts[run[0]].start, default=[])
+        if len(longest) < 2:
+            break
+        size = parts[longest[-1]].stop - parts[longest[0]].start
+        middle = parts[longest[0]].start + size // 2
+        cut = min(range(1, len(longest)), key=lambda k: abs(parts[longest[k]].start - middle))
+        at = runs.index(longest)
+        runs[at : at + 1] = [longest[:cut], longest[cut:]]
+    spans = [(parts[run[0]].start, parts[run[-1]].stop) for run in runs]
+    if len(spans) == 1:
+        _k_energies_span(track, rate, block, *spans[0], energies)
+    elif spans:
+        with ThreadPoolExecutor(min(workers, len(spans))) as pool:
+            futures = [
+                pool.submit(_k_energies_span, track, rate, block, lo, hi, energies)
+                for lo, hi in spans
+            ]
+            for future in futures:
+                future.result()
+    if store is not None:
+        for i in missing:
+            if keys[i]:
+                first, last = parts[i].start // block, -(-parts[i].stop // block)
+                store.put(keys[i], energies[first:last].astype("<f4").tobytes())
+    return energies, len(parts) - len(missing)
 
 
 def _k_energies_span(
