@@ -107,16 +107,32 @@ def body_lines(path: Path) -> list[str]:
 
 
 def long_article(path: Path, words: int) -> Path:
-    """An article of our own examples' sections, repeated to ``words`` words."""
+    """An article of our own examples' sections, repeated to ``words`` words, every sentence
+    made different in each repeat (a build speaks a repeated sentence only once: repeats
+    would make the article cheaper than one of that length)."""
     parts = ["Harbour Towns Long Read: A Year on the Coast"]
     part = 0
     while sum(len(p.split()) for p in parts) < words:
         part += 1
         for example in (EXAMPLE, EXAMPLES / "library-hours.txt"):
             parts.append(f"Part {part}: {'Harbour' if example == EXAMPLE else 'Library'}")
-            parts.extend(body_lines(example))
+            lines = body_lines(example)
+            if part > 1:
+                lines = [distinct(line, part) for line in lines]
+            parts.extend(lines)
     path.write_text("\n".join(parts) + "\n")
     return path
+
+
+# Where something said ends in our examples: a sentence's stop before a space or the line's
+# end, a quotation's last mark before its closing quote, a line that ends in a word (a list
+# item).
+SPOKEN_END = re.compile(r"(?<=[a-z0-9])(?:[.!?:](?=\s|$)|[.!?,](?=[”\"’])|$)")
+
+
+def distinct(line: str, part: int) -> str:
+    """``line`` with every thing said in it made particular to ``part``."""
+    return SPOKEN_END.sub(lambda mark: f", as part {part} notes{mark.group(0)}", line)
 
 
 def compare(article: Path, runs: int, label: str) -> float:
