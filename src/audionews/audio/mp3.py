@@ -61,8 +61,14 @@ def split(data: bytes) -> Stream:
     """The Info frame and the audio frames of an MP3 stream with no ID3 tag."""
     offsets = []
     position = 0
+    # A part's frames share a handful of headers (they differ by the padding bit): each is
+    # worked out once (a 70-minute episode's cached parts hold 160,000 frames).
+    lengths: dict[bytes, int] = {}
     while position < len(data):
-        length = frame_length(data[position : position + 4])
+        header = data[position : position + 4]
+        length = lengths.get(header)
+        if length is None:
+            length = lengths[header] = frame_length(header)
         if length == 0 or position + length > len(data):
             raise EncodingError(f"not an MP3 frame at byte {position} of an encoded part")
         offsets.append(position)
