@@ -15,7 +15,7 @@ from audionews.audio.encode import (
     encode_mp3,
     encode_parts,
     k_energies,
-    part_energies,
+    part_figures,
     plan_parts,
     sample_digest,
 )
@@ -130,38 +130,36 @@ def _tone_track(text: str, tmp_path: Path):
 
 
 @pytest.mark.e2e
-def test_loudness_figures_are_kept_per_part_and_an_edit_filters_only_its_part(tmp_path: Path):
+def test_loudness_figures_are_kept_per_part_and_an_edit_reads_only_its_part(tmp_path: Path):
     text = HARBOUR.read_text()
     track, _, parts, block = _tone_track(text, tmp_path)
     assert len(parts) >= 4
     whole = k_energies(track, SAMPLE_RATE, block, track.seams, 2)
     store = _DictStore()
     digests = [sample_digest(track, part) for part in parts]
-    first, reused = part_energies(
-        track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
-    )
-    assert reused == 0 and len(store) == len(parts)
+    first = part_figures(track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2)
+    assert first.reused == 0 and len(store) == len(parts)
     # Filtered a run of parts at a time, the figures are the whole track's: the filter's
     # ringing has died down in the silence each part starts with.
-    assert loudness_of_blocks(first, None, SAMPLE_RATE, block) == pytest.approx(
+    assert loudness_of_blocks(first.energies, None, SAMPLE_RATE, block) == pytest.approx(
         loudness_of_blocks(whole, None, SAMPLE_RATE, block), abs=1e-3
     )
-    assert np.allclose(first, whole, rtol=1e-3, atol=1e-3 * float(whole.max()))
-    again, reused = part_energies(
-        track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
-    )
-    assert reused == len(parts) and np.array_equal(again, first)
-    # An edit: only the part that holds it is filtered again, and the figures are those of
-    # the edited track.
+    assert np.allclose(first.energies, whole, rtol=1e-3, atol=1e-3 * float(whole.max()))
+    assert np.array_equal(first.peaks, block_peaks(track, block))
+    again = part_figures(track, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2)
+    assert again.reused == len(parts)
+    assert np.array_equal(again.energies, first.energies)
+    assert np.array_equal(again.peaks, first.peaks)
+    # An edit: only the part that holds it is read again, and the figures are those of the
+    # edited track.
     edited, _, parts, block = _tone_track(
         text.replace("in the rain.", "in the driving rain."), tmp_path
     )
     digests = [sample_digest(edited, part) for part in parts]
-    figures, reused = part_energies(
-        edited, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2
-    )
-    assert reused == len(parts) - 1
+    figures = part_figures(edited, SAMPLE_RATE, block, parts, digests=digests, store=store, jobs=2)
+    assert figures.reused == len(parts) - 1
     fresh = k_energies(edited, SAMPLE_RATE, block, edited.seams, 2)
-    assert loudness_of_blocks(figures, None, SAMPLE_RATE, block) == pytest.approx(
+    assert loudness_of_blocks(figures.energies, None, SAMPLE_RATE, block) == pytest.approx(
         loudness_of_blocks(fresh, None, SAMPLE_RATE, block), abs=1e-3
     )
+    assert np.array_equal(figures.peaks, block_peaks(edited, block))

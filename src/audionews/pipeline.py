@@ -33,11 +33,11 @@ from audionews.audio.encode import (
     cached_parts,
     coded_measurement,
     encode_parts,
-    part_energies,
+    part_figures,
     plan_parts,
     sample_digest,
 )
-from audionews.audio.loudness import block_peaks, codec_loss_lu, gain_choices
+from audionews.audio.loudness import codec_loss_lu, gain_choices
 from audionews.audio.speech import SAMPLE_RATE, AudioSegment, SpeechSpool
 from audionews.audio.synth import Pyttsx3Engine, SpeechEngine, Utterance, UtteranceFailed
 from audionews.audio.voices import (
@@ -265,7 +265,7 @@ def build(
     parts = plan_parts(track.seams, track.size, fmt)
     # Each part's samples hashed once: its cached loudness figures and encoding are found by it.
     digests = [sample_digest(track, part) for part in parts] if store is not None else None
-    energies, _ = part_energies(
+    figures = part_figures(
         track,
         track.sample_rate,
         block,
@@ -274,8 +274,9 @@ def build(
         store=store,
         jobs=prepared.options.jobs,
     )
+    energies = figures.energies
     choices = gain_choices(
-        block_peaks(track, block),
+        figures.peaks,
         energies,
         track.sample_rate,
         block,
@@ -309,7 +310,7 @@ def build(
             digests=digests,
         )
         measured = coded_measurement(energies, gain, peak, track.sample_rate, fmt)
-        del energies
+        del energies, figures
         clock.lap("encoding")
         tags = episode_tags(prepared, measured)
         context = OutputContext(prepared, track, gain, measured, tags, paths, finals)

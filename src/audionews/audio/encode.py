@@ -53,6 +53,7 @@ from audionews.audio.loudness import (
     PEAK_CONTEXT,
     GainCurve,
     Samples,
+    block_peaks,
     codec_loss_lu,
     k_weighting_filter,
     loudness_of_blocks,
@@ -631,7 +632,16 @@ def k_energies(
     return energies
 
 
-def part_energies(
+@dataclass(frozen=True)
+class PartFigures:
+    """What the gain search needs of the track, found a part at a time (``part_figures``)."""
+
+    energies: np.ndarray  # K-weighted sum of squares of every block, at unity (k_energies)
+    peaks: np.ndarray  # the peak of every block (loudness.block_peaks)
+    reused: int  # parts whose figures came from the store
+
+
+def part_figures(
     track: np.ndarray | Samples,
     rate: int,
     block: int,
@@ -640,18 +650,19 @@ def part_energies(
     digests: Sequence[bytes] | None = None,
     store: PartStore | None = None,
     jobs: int | None = None,
-) -> tuple[np.ndarray, int]:
-    """``k_energies`` of the track, a part at a time: a part ``store`` holds (keyed by its
-    samples, ``digests``) is not filtered again, the others are, in runs side by side, and
-    kept. Returns the energies and how many parts came from ``store``.
+) -> PartFigures:
+    """``k_energies`` and ``block_peaks`` of the track, a part at a time: a part ``store``
+    holds (keyed by its samples, ``digests``) is not read again, the others are (filtered in
+    runs side by side) and kept.
 
     A part starts at a seam, in the silence of a pause, so its energies do not depend on
     what comes before it (``k_energies``: the filter's ringing has died down there); an edit
     elsewhere leaves them as they were, as it leaves the part's encoding."""
     count = -(-track.size // block)
     energies = np.zeros(count, dtype=np.float32)
+    peaks = np.zeros(count, dtype=np.float32)
     keys = [
-        "kenergy1-" + hashlib.sha256(digests[i] + struct.pack("<QQ", rate, block)).hexdigest()
+        "figures1-" + hashlib.sha256(digests[i] + struct.pack("<QQ", rate, block)).hexdigest()
         if store is not None and digests is not None
         else ""
         for i in range(len(parts))
@@ -660,8 +671,9 @@ def part_energies(
     for i, part in enumerate(parts):
         first, last = part.start // block, -(-part.stop // block)
         blob = store.get(keys[i]) if keys[i] and store is not None else None
-        if blob is not None and len(blob) == 4 * (last - first):
-            energies[first:last] = np.frombuffer(blob, dtype="<f4")
+        if blob is not None and len(blob) == 8 * (last - first):
+            found = np.frombuffer(blob, dtype="<f4")
+            energies[first:last], peaks[first:last] = found[: last - first], found[last - first :]
         else:
             missing.append(i)
     # Runs of neighbouring parts, the longest cut at a part's start into ``jobs`` shares.
@@ -682,6 +694,8 @@ def part_energies(
         at = runs.index(longest)
         runs[at : at + 1] = [longest[:cut], longest[cut:]]
     spans = [(parts[run[0]].start, parts[run[-1]].stop) for run in runs]
+    for lo, hi in spans:
+        block_peaks(track, block, lo, hi, peaks)
     if len(spans) == 1:
         _k_energies_span(track, rate, block, *spans[0], energies)
     elif spans:
@@ -696,8 +710,9 @@ def part_energies(
         for i in missing:
             if keys[i]:
                 first, last = parts[i].start // block, -(-parts[i].stop // block)
-                store.put(keys[i], energies[first:last].astype("<f4").tobytes())
-    return energies, len(parts) - len(missing)
+                found = np.concatenate((energies[first:last], peaks[first:last]))
+                store.put(keys[i], found.astype("<f4").tobytes())
+    return PartFigures(energies, peaks, len(parts) - len(missing))
 
 
 def _k_energies_span(

@@ -226,17 +226,26 @@ class GainCurve:
             yield self.slice(track, first, min(stop, first + step))
 
 
-def block_peaks(track: np.ndarray | Samples, block: int) -> np.ndarray:
-    """The peak of every ``block`` samples, as floats from 0 to 1."""
-    peaks = np.empty(-(-track.size // block), dtype=np.float32)
+def block_peaks(
+    track: np.ndarray | Samples,
+    block: int,
+    start: int = 0,
+    stop: int | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The peak of every ``block`` samples, as floats from 0 to 1; with ``start`` and
+    ``stop`` (``start`` a multiple of ``block``) only those samples' blocks, written into
+    ``out`` (the whole track's array) when it is given."""
+    stop = track.size if stop is None else min(stop, track.size)
+    peaks = np.empty(-(-track.size // block), dtype=np.float32) if out is None else out
     step = block * 10_000
-    for first in range(0, track.size, step):
-        part = read(track, first, first + step)
+    for first in range(start, stop, step):
+        part = read(track, first, min(stop, first + step))
         count = -(-part.size // block)
         padded = np.zeros(count * block, dtype=np.int32)
         np.abs(part, out=padded[: part.size], dtype=np.int32)
-        peaks[first // block : first // block + count] = padded.reshape(count, block).max(axis=1)
-    peaks *= np.float32(1 / 32768)
+        found = padded.reshape(count, block).max(axis=1).astype(np.float32)
+        peaks[first // block : first // block + count] = found * np.float32(1 / 32768)
     return peaks
 
 
