@@ -274,10 +274,9 @@ def build(
         store=store,
         jobs=prepared.options.jobs,
     )
-    energies = figures.energies
     choices = gain_choices(
         figures.peaks,
-        energies,
+        figures.energies,
         track.sample_rate,
         block,
         preset.loudness,
@@ -309,8 +308,8 @@ def build(
             trace=clock.span,
             digests=digests,
         )
-        measured = coded_measurement(energies, gain, peak, track.sample_rate, fmt)
-        del energies, figures
+        measured = coded_measurement(figures.energies, gain, peak, track.sample_rate, fmt)
+        del figures
         clock.lap("encoding")
         tags = episode_tags(prepared, measured)
         context = OutputContext(prepared, track, gain, measured, tags, paths, finals)

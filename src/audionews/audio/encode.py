@@ -618,18 +618,27 @@ def k_energies(
             if nearest > bounds[-1]:
                 bounds.append(nearest)
     bounds.append(track.size)
-    spans = list(itertools.pairwise(bounds))
-    if len(spans) == 1:
-        _k_energies_span(track, rate, block, 0, track.size, energies)
-    else:
-        with ThreadPoolExecutor(len(spans)) as pool:
-            futures = [
-                pool.submit(_k_energies_span, track, rate, block, lo, hi, energies)
-                for lo, hi in spans
-            ]
-            for future in futures:
-                future.result()
+    _side_by_side(
+        lambda lo, hi: _k_energies_span(track, rate, block, lo, hi, energies),
+        list(itertools.pairwise(bounds)),
+        workers,
+    )
     return energies
+
+
+def _side_by_side(
+    work: Callable[[int, int], None], spans: Sequence[tuple[int, int]], workers: int
+) -> None:
+    """``work(start, stop)`` for every span, in up to ``workers`` threads at once (each
+    span's work is mostly an ffmpeg of its own)."""
+    if len(spans) <= 1 or workers == 1:
+        for lo, hi in spans:
+            work(lo, hi)
+        return
+    with ThreadPoolExecutor(min(workers, len(spans))) as pool:
+        futures = [pool.submit(work, lo, hi) for lo, hi in spans]
+        for future in futures:
+            future.result()
 
 
 @dataclass(frozen=True)
@@ -669,7 +678,7 @@ def part_figures(
     ]
     missing = []
     for i, part in enumerate(parts):
-        first, last = part.start // block, -(-part.stop // block)
+        first, last = _blocks(part, block)
         blob = store.get(keys[i]) if keys[i] and store is not None else None
         if blob is not None and len(blob) == 8 * (last - first):
             found = np.frombuffer(blob, dtype="<f4")
@@ -693,26 +702,25 @@ def part_figures(
         cut = min(range(1, len(longest)), key=lambda k: abs(parts[longest[k]].start - middle))
         at = runs.index(longest)
         runs[at : at + 1] = [longest[:cut], longest[cut:]]
-    spans = [(parts[run[0]].start, parts[run[-1]].stop) for run in runs]
-    for lo, hi in spans:
+
+    def read_span(lo: int, hi: int) -> None:
         block_peaks(track, block, lo, hi, peaks)
-    if len(spans) == 1:
-        _k_energies_span(track, rate, block, *spans[0], energies)
-    elif spans:
-        with ThreadPoolExecutor(min(workers, len(spans))) as pool:
-            futures = [
-                pool.submit(_k_energies_span, track, rate, block, lo, hi, energies)
-                for lo, hi in spans
-            ]
-            for future in futures:
-                future.result()
+        _k_energies_span(track, rate, block, lo, hi, energies)
+
+    spans = [(parts[run[0]].start, parts[run[-1]].stop) for run in runs]
+    _side_by_side(read_span, spans, workers)
     if store is not None:
         for i in missing:
             if keys[i]:
-                first, last = parts[i].start // block, -(-parts[i].stop // block)
+                first, last = _blocks(parts[i], block)
                 found = np.concatenate((energies[first:last], peaks[first:last]))
                 store.put(keys[i], found.astype("<f4").tobytes())
     return PartFigures(energies, peaks, len(parts) - len(missing))
+
+
+def _blocks(part: Part, block: int) -> tuple[int, int]:
+    """The blocks a part's samples fill: first, and one past the last."""
+    return part.start // block, -(-part.stop // block)
 
 
 def _k_energies_span(
