@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audionews.audio.voices import load_profile
 from audionews.errors import LexiconError
@@ -274,3 +276,34 @@ def test_built_in_lexicon_applies_by_default():
 )
 def test_punctuation_that_is_not_speech_is_never_read(text: str, spoken: str) -> None:
     assert Normaliser("en")(text) == spoken
+
+
+# --- fast paths: the same result as the slow way ----------------------------------------------
+
+_EMOJI_SAMPLES = ["👍🏽", "1️⃣", "#⃣", "👨\u200d👩\u200d👧", "🇬🇧", "©", "☕️", "\u20e3", "\ufe0f"]
+
+
+@given(
+    st.lists(st.one_of(st.text(max_size=12), st.sampled_from(_EMOJI_SAMPLES)), max_size=8).map(
+        "".join
+    )
+)
+def test_drop_emoji_is_emoji_librarys_own_replacement(text: str) -> None:
+    import emoji
+
+    from audionews.text.speech.common import drop_emoji
+
+    assert drop_emoji(text) == emoji.replace_emoji(text, "")
+
+
+@given(st.text(max_size=40))
+def test_folds_take_a_shortcut_only_where_it_is_the_same(text: str) -> None:
+    import unicodedata
+
+    from audionews.text.people import fold
+    from audionews.text.speech.lexicon import _fold
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    slow = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+    assert fold(text) == slow
+    assert _fold(text) == "".join(low if len(low := char.lower()) == 1 else char for char in text)

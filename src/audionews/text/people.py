@@ -258,6 +258,8 @@ NAME = re.compile(
 
 def fold(text: str) -> str:
     """Case-folded, accents removed: how names are compared ("Lucía" = "lucia")."""
+    if text.isascii():
+        return text.lower()  # the same, at once: no accents, and no ’
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 

@@ -113,9 +113,14 @@ class _Mark:
     weak: bool = False  # a plural's apostrophe that may close a single quotation
 
 
+# Every character _marks looks at: it visits these alone, not every character of the text.
+_MARK_CHARACTERS = re.compile("[\"'“”„«»‹›‘’]")
+
+
 def _marks(text: str) -> list[_Mark]:
     found: list[_Mark] = []
-    for index, char in enumerate(text):
+    for match in _MARK_CHARACTERS.finditer(text):
+        index, char = match.start(), match.group()
         before = text[index - 1] if index else " "
         after = text[index + 1] if index + 1 < len(text) else " "
         if char in _OPEN_DOUBLE:

@@ -137,6 +137,8 @@ _END = ""  # the key of a trie node's entries (no character is the empty string)
 def _fold(text: str) -> str:
     """``text`` lower-cased character by character, its length kept (as a regular expression
     compares case-insensitively; "İ".lower() is two characters, so it is kept as it is)."""
+    if text.isascii():
+        return text.lower()  # the same, at once
     return "".join(low if len(low := char.lower()) == 1 else char for char in text)
 
 
