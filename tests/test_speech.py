@@ -280,7 +280,10 @@ def test_punctuation_that_is_not_speech_is_never_read(text: str, spoken: str) ->
 
 # --- fast paths: the same result as the slow way ----------------------------------------------
 
-_EMOJI_SAMPLES = ["👍🏽", "1️⃣", "#⃣", "👨\u200d👩\u200d👧", "🇬🇧", "©", "☕️", "\u20e3", "\ufe0f"]
+_EMOJI_SAMPLES = [
+    *("👍🏽", "1️⃣", "#⃣", "👨\u200d👩\u200d👧", "🇬🇧", "©", "☕️"),
+    *("\u20e3", "\ufe0f", "\ufe0e", "x\ufe0e", "→\ufe0e", "\u200d"),
+]
 
 
 @given(

@@ -57,9 +57,11 @@ def drop_emoji(text: str) -> str:
 
 @functools.cache
 def _emoji_characters() -> frozenset[str]:
-    """The characters of emoji but ASCII: every emoji has one (the digits, # and * of a
-    keycap come with its U+20E3), and ordinary text has digits."""
-    return frozenset(char for char in "".join(emoji.EMOJI_DATA) if not char.isascii())
+    """The characters of emoji but ASCII (every emoji has one: the digits, # and * of a
+    keycap come with its U+20E3; ordinary text has digits), and the two variation selectors,
+    which replace_emoji drops wherever they are."""
+    emoji_characters = (char for char in "".join(emoji.EMOJI_DATA) if not char.isascii())
+    return frozenset([*emoji_characters, "\ufe0e", "\ufe0f"])
 
 
 def pauses_for_punctuation(text: str) -> str:
