@@ -124,9 +124,11 @@ class Main(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         # The interpreter's last collection, as the process ends, walked every object the
         # command made (the text rules' tables, the language model): 0.09 s of a build's
-        # exit, measured. Frozen then, they are freed with the process; nothing is skipped.
-        # At exit only: a program (or a test) that runs commands in its own process goes on
-        # collecting as before. Registered once however many commands run.
+        # exit, measured. Frozen then, they are freed with the process. What that skips: the
+        # finalizers of garbage held only in cycles at exit (our files are closed by `with`,
+        # scratch files by weakref.finalize, which runs at exit). At exit only: a program
+        # (or a test) that runs commands in its own process goes on collecting as before.
+        # Registered once however many commands run.
         atexit.unregister(gc.freeze)
         atexit.register(gc.freeze)
         try:
