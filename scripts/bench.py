@@ -220,14 +220,23 @@ def batch_articles(folder: Path, count: int) -> list[Path]:
 def timed_together(commands: list[list[str]], env: dict[str, str]) -> float:
     """Wall time of ``commands`` started at once, until the last one ends."""
     start = time.perf_counter()
-    running = [
-        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        for command in commands
-    ]
-    for process in running:
-        if process.wait() != 0:
-            raise subprocess.CalledProcessError(process.returncode, process.args)
-    return time.perf_counter() - start
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        for command in commands:
+            running.append(
+                subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+                )
+            )
+        for process in running:
+            if process.wait() != 0:
+                raise subprocess.CalledProcessError(process.returncode, process.args)
+        return time.perf_counter() - start
+    finally:  # one failed or the bench was stopped: none is left running
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def bench_batch(runs: int) -> None:
@@ -238,7 +247,7 @@ def bench_batch(runs: int) -> None:
     env = build_env()
     with tempfile.TemporaryDirectory() as work:
         articles = batch_articles(Path(work), 20)
-        halves = [articles[0::2], articles[1::2]]  # each half has both kinds of article
+        halves = [articles[:10], articles[10:]]  # five of each kind of article in each
 
         def batch(paths: list[Path], jobs: int, out: str) -> list[str]:
             return [
