@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from audionews.cli import main
-from audionews.errors import FeedError
+from audionews.errors import FeedError, SynthesisError
 from audionews.outputs.feed import Show, add_episode, episodes, init_feed, remove_episode
 from conftest import HARBOUR, SEED, Built, ffprobe, tone_mp3
 
@@ -230,3 +230,30 @@ def test_feed_init_title_with_control_characters_reads_back(tmp_path: Path):
     listed = runner.invoke(main, ["feed", "list", str(folder), "--json"])
     assert (listed.exit_code, json.loads(listed.stdout)) == (0, [])
     assert parse(folder).feed.title == 'Tide "Report"\\ and more'  # XML cannot carry \x0b
+
+
+def test_a_failed_build_into_a_feed_leaves_no_folder_behind(
+    tmp_path: Path, feed_dir: Path, tone_engine, monkeypatch: pytest.MonkeyPatch
+):
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(HARBOUR), "--feed", str(feed_dir)])
+    assert built.exit_code == 0, built.stderr
+    before = sorted(p.relative_to(feed_dir) for p in feed_dir.rglob("*"))
+    out = tmp_path / "out"
+    kept = runner.invoke(main, ["build", str(HARBOUR), "-o", str(out)])
+    assert kept.exit_code == 0, kept.stderr
+    episode = next(out.glob("*.mp3"))
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise SynthesisError("espeak-ng stopped giving audio")
+
+    monkeypatch.setattr(tone_engine, "synthesize", fails)
+    for arguments in (["--feed", str(feed_dir)], ["-o", str(out)]):
+        failed = runner.invoke(main, ["build", str(HARBOUR), "--force", *arguments])
+        assert failed.exit_code == 1
+        assert "espeak-ng stopped giving audio" in failed.stderr
+    # The build's own folder in the feed went with it; the feed is as it was.
+    assert sorted(p.relative_to(feed_dir) for p in feed_dir.rglob("*")) == before
+    assert not list(feed_dir.glob(".audionews-build-*"))
+    # A folder the caller named is never removed, nor the episode in it.
+    assert episode.is_file()

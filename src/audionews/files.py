@@ -529,6 +529,13 @@ def release_folder(path: Path) -> None:
         os.close(handle)
 
 
+def release_if_held(path: Path) -> None:
+    """``release_folder`` if ``path`` is a folder this process holds (``held_folder``); any
+    other folder is left as it is."""
+    if Path(os.path.abspath(path)) in _held:
+        release_folder(path)
+
+
 @contextlib.contextmanager
 def temporary_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     """A new private folder ``prefix*`` under ``parent`` (the system's temporary folder by

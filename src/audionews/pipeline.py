@@ -49,7 +49,7 @@ from audionews.audio.voices import (
 )
 from audionews.dates import parse_date
 from audionews.errors import AudionewsError, OutputError, SegmentSynthesisError
-from audionews.files import Target, atomic_files, check_targets
+from audionews.files import Target, atomic_files, check_targets, release_if_held
 from audionews.ingest import read_article
 from audionews.options import NOT_CONTENT, BuildOptions
 from audionews.outputs import OutputContext
@@ -245,9 +245,21 @@ def build(
     progress: Progress | None = None,
 ) -> Episode:
     """The stages, in order; every output's files appear in ``out_dir`` only when all are whole."""
+    out_dir = ready(_output_folder(prepared.options, Path(out_dir)))
+    try:
+        return _build(prepared, out_dir, engine, progress)
+    except BaseException:
+        # A folder of the build's own (``build --feed`` builds inside the feed) goes with a
+        # build that fails or is stopped; a folder the caller named is never touched.
+        release_if_held(out_dir)
+        raise
+
+
+def _build(
+    prepared: Prepared, out_dir: Path, engine: SpeechEngine | None, progress: Progress | None
+) -> Episode:
     clock = _Clock()
     wanted = outputs.wanted(prepared.options)
-    out_dir = ready(_output_folder(prepared.options, Path(out_dir)))
     targets = targets_of(prepared, out_dir)
     check_targets(targets, inputs=[prepared.source])  # a target that cannot be, before any work
     engine = engine or default_engine(prepared.options)
