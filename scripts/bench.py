@@ -66,13 +66,15 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
 
 
 def floor_command(article: Path, work: str) -> list[list[str]]:
-    wav, mp3 = f"{work}/floor.wav", f"{work}/floor.mp3"
+    wav = f"{work}/floor.wav"
+    return [["espeak-ng", "-f", str(article), "-w", wav], floor_encode(wav, f"{work}/floor.mp3")]
+
+
+def floor_encode(wav: str, mp3: str) -> list[str]:
+    """The floor's second step: its WAV to a 96 kbps MP3 at 44.1 kHz, LAME's defaults."""
     return [
-        ["espeak-ng", "-f", str(article), "-w", wav],
-        [
-            *("ffmpeg", "-v", "error", "-y", "-i", wav, "-ar", "44100", "-ac", "1"),
-            *("-codec:a", "libmp3lame", "-b:a", "96k", mp3),
-        ],
+        *("ffmpeg", "-v", "error", "-y", "-i", wav, "-ar", "44100", "-ac", "1"),
+        *("-codec:a", "libmp3lame", "-b:a", "96k", mp3),
     ]
 
 
@@ -262,21 +264,14 @@ def bench_batch(runs: int) -> None:
             results["halves"].append(
                 timed_together([batch(half, 1, f"half{i}") for i, half in enumerate(halves)], env)
             )
-        wav = f"{work}/encode.wav"
-        subprocess.run(
-            ["espeak-ng", "-f", str(articles[0]), "-w", wav], check=True, capture_output=True
-        )
-
-        def encode(name: str) -> list[str]:
-            return [
-                *("ffmpeg", "-v", "error", "-y", "-i", wav, "-ar", "44100"),
-                *("-codec:a", "libmp3lame", "-b:a", "96k", f"{work}/{name}.mp3"),
-            ]
-
+        speak, _ = floor_command(articles[0], work)
+        subprocess.run(speak, check=True, capture_output=True)
+        wav = speak[-1]
         alone, together = [], []
         for _ in range(max(runs, 5)):
-            alone.append(timed(encode("alone")))
-            together.append(timed_together([encode("a"), encode("b")], env))
+            alone.append(timed(floor_encode(wav, f"{work}/alone.mp3")))
+            pair = [floor_encode(wav, f"{work}/{name}.mp3") for name in ("a", "b")]
+            together.append(timed_together(pair, env))
     one, two = statistics.median(results["1"]), statistics.median(results["2"])
     halves_s = statistics.median(results["halves"])
     speedup, ceiling = one / two, one / halves_s
