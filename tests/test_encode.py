@@ -3,12 +3,18 @@ would, its Info frame tells players the exact length, and an edit encodes one pa
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mutagen.mp3 import MP3, BitrateMode, MPEGFrame
+from mutagen.mp3._util import XingHeader
 
 from audionews import pipeline
+from audionews.audio import mp3
 from audionews.audio.assemble import assemble
 from audionews.audio.encode import (
     Format,
@@ -22,7 +28,7 @@ from audionews.audio.encode import (
 from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise, true_peak
 from audionews.audio.speech import SAMPLE_RATE
 from audionews.options import BuildOptions
-from conftest import HARBOUR, ToneEngine, decode
+from conftest import HARBOUR, ToneEngine, decode, ffprobe
 
 
 def encoded(article: Path, out: Path, preset: str = "podcast"):
@@ -163,3 +169,64 @@ def test_loudness_figures_are_kept_per_part_and_an_edit_reads_only_its_part(tmp_
         loudness_of_blocks(fresh, None, SAMPLE_RATE, block), abs=1e-3
     )
     assert np.array_equal(figures.peaks, block_peaks(edited, block))
+
+
+def _crc16_arc(data: bytes) -> int:
+    """CRC-16/ARC by its definition, a bit at a time: the reference for the fast ones."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def test_the_reference_crc_is_crc16_arc():
+    assert _crc16_arc(b"123456789") == 0xBB3D  # the catalogue's check value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=5000), st.binary(max_size=700), st.integers(0, 0xFFFF))
+def test_the_music_crc_is_crc16_arc_whatever_the_length(first: bytes, second: bytes, start: int):
+    # Lanes side by side, folded, then the tail: any length, going on from any CRC.
+    assert mp3.music_crc(first) == _crc16_arc(first)
+    assert mp3.music_crc(second, mp3.music_crc(first)) == _crc16_arc(first + second)
+    assert mp3.music_crc(first, start) == mp3.crc16(first, start)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("rate", "kbps"), [(44100, 96), (48000, 128), (22050, 48), (32000, 32)])
+def test_an_encoded_file_tells_its_exact_length_and_music_crc(tmp_path: Path, rate: int, kbps: int):
+    # LAME runs in our process and we write the Info frame: read back by mutagen (which
+    # also trims delay and padding) and by ffmpeg's decoder, it must say what the file holds.
+    rng = np.random.default_rng(rate)
+    count = 3 * SAMPLE_RATE + 1237
+    t = np.arange(count) / SAMPLE_RATE
+    samples = (0.4 * np.sin(2 * np.pi * 310 * t) * (np.sin(2 * np.pi * 2 * t) > 0)).astype(
+        np.float32
+    ) + rng.normal(0, 0.01, count).astype(np.float32)
+    path = tmp_path / "episode.mp3"
+    encode_mp3(samples, SAMPLE_RATE, path, rate, kbps)
+    info = MP3(path).info
+    assert (info.sample_rate, info.channels) == (rate, 1)
+    assert abs(info.bitrate - kbps * 1000) < 100  # mutagen's figure: bytes over frames
+    assert info.bitrate_mode == BitrateMode.CBR and info.encoder_info.startswith("LAME 3.100")
+    decoded = decode(path)
+    assert abs(decoded.size - count * rate / SAMPLE_RATE) <= 1
+    assert round(info.length * rate) == decoded.size
+    # The sound is the input's: a 310 Hz tone where it was put, silence where it was not.
+    assert np.abs(decoded[: rate // 4]).max() > 0.3
+    data = path.read_bytes()
+    frame = MPEGFrame(io.BytesIO(data))
+    # Where the music starts: ffprobe's first packet (the Info frame is not one).
+    info_bytes = int(ffprobe(path, "-show_packets")["packets"][0]["pos"])
+    handle = io.BytesIO(data)
+    handle.seek(XingHeader.get_offset(frame))
+    xing = XingHeader(handle)
+    lame = xing.lame_header
+    assert xing.bytes == lame.music_length == len(data)
+    assert lame.encoder_delay_start == 576
+    assert lame.music_crc == _crc16_arc(data[info_bytes:])
+    # The tag's own CRC as LAME reckons it: every byte of the frame before it.
+    lame_at = XingHeader.get_offset(frame) + 120
+    assert lame.header_crc == _crc16_arc(data[: lame_at + 34])

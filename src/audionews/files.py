@@ -184,9 +184,13 @@ def atomic_files(
     home = _home([t.path for t in targets.values()] + removals)
     for folder in dict.fromkeys([home, *(t.path.parent for t in targets.values())]):
         clean_stale(folder)
-    journal = _Journal.create(home, targets, removals)
+    journal: _Journal | None = None
     partials: dict[str, Path] = {}
     try:
+        # Held while the journal is made: a stop between its file and this block would
+        # leave the journal behind (its roll-back needs the journal in hand).
+        with stops_held():
+            journal = _Journal.create(home, targets, removals)
         for key, entry in zip(targets, journal.entries, strict=False):
             _make_partial(entry)
             partials[key] = entry.partial
@@ -196,7 +200,8 @@ def atomic_files(
             raise _write_error(exc, journal.entries, home) from None
         journal.switch()
     except BaseException:
-        journal.roll_back()
+        if journal is not None:
+            journal.roll_back()
         raise
     journal.finish()
 

@@ -19,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from audionews.errors import AudionewsError, EncodingError, SynthesisError, ToolMissingError
@@ -178,127 +178,6 @@ def run(
     return Completed(out, log)
 
 
-def stream(program: Program, arguments: Sequence[str], chunks: Iterable[bytes]) -> None:
-    """Run ``program``, writing ``chunks`` to its standard input as they are produced.
-
-    The program is stopped if the chunks cannot be produced or the build is interrupted.
-    """
-    command = [require(program), *arguments]
-    process: subprocess.Popen[bytes] | None = None
-    errors: list[bytes] = []
-    reader: threading.Thread | None = None
-    try:
-        with stops_held():
-            process = _start(
-                program,
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        assert process.stdin is not None and process.stderr is not None
-        stderr = process.stderr
-        reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
-        reader.start()
-        try:
-            for chunk in chunks:
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass  # the program stopped reading: its exit status and message say why
-        returncode = process.wait()
-    except BaseException:
-        if process is not None and process.poll() is None:
-            _stop(process)
-        raise
-    finally:
-        if reader is not None:
-            reader.join()
-        if process is not None and process.stderr is not None:
-            process.stderr.close()
-    if returncode != 0:
-        raise _failure(program, returncode, b"".join(errors).decode("utf-8", "replace"), "")
-
-
-def pipe_through(
-    program: Program,
-    arguments: Sequence[str],
-    chunks: Iterable[bytes],
-    consume: Callable[[bytes], None],
-    *,
-    doing: str = "",
-    read_size: int = 1 << 20,
-) -> None:
-    """Run ``program`` as a filter: ``chunks`` go to its standard input (from a thread) while
-    its standard output is handed to ``consume`` piece by piece, so neither side is ever held
-    whole. Stopped if anything fails or the build is interrupted."""
-    command = [require(program), *arguments]
-    process: subprocess.Popen[bytes] | None = None
-    errors: list[bytes] = []
-    failures: list[BaseException] = []
-    threads: list[threading.Thread] = []
-    try:
-        with stops_held():
-            process = _start(
-                program,
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        assert process.stdin is not None and process.stdout is not None
-        stdin, stderr = process.stdin, process.stderr
-        assert stderr is not None
-
-        def feed() -> None:
-            try:
-                for chunk in chunks:
-                    stdin.write(chunk)
-            except BrokenPipeError:
-                pass  # the program stopped reading: its exit status says why
-            except BaseException as exc:  # handed to the caller's thread below
-                failures.append(exc)
-            finally:
-                with contextlib.suppress(OSError):
-                    stdin.close()
-
-        threads = [
-            threading.Thread(target=feed, daemon=True),
-            threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True),
-        ]
-        for thread in threads:
-            thread.start()
-        while piece := process.stdout.read(read_size):
-            consume(piece)
-        returncode = process.wait()
-    except BaseException:
-        if process is not None and process.poll() is None:
-            _stop(process)
-        raise
-    finally:
-        for thread in threads:
-            thread.join()
-        if process is not None:
-            for stream_ in (process.stdout, process.stderr):
-                if stream_ is not None:
-                    stream_.close()
-    if failures:
-        raise failures[0]
-    if returncode != 0:
-        raise _failure(program, returncode, b"".join(errors).decode("utf-8", "replace"), doing)
-
-
-def filter_ffmpeg(
-    arguments: Sequence[str],
-    chunks: Iterable[bytes],
-    consume: Callable[[bytes], None],
-    *,
-    doing: str = "",
-) -> None:
-    """ffmpeg as a filter between ``chunks`` and ``consume``: EncodingError if it fails."""
-    pipe_through(FFMPEG, ffmpeg_arguments(arguments), chunks, consume, doing=doing)
-
-
 def ffmpeg_arguments(arguments: Sequence[str], log_level: str = "error") -> list[str]:
     """ffmpeg's quiet, non-interactive flags before ``arguments``."""
     return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", log_level, *arguments]
@@ -313,11 +192,6 @@ def run_ffmpeg(
 ) -> Completed:
     """Run ffmpeg to the end: EncodingError if it fails."""
     return run(FFMPEG, ffmpeg_arguments(arguments, log_level), stdin=stdin, doing=doing)
-
-
-def stream_ffmpeg(arguments: Sequence[str], chunks: Iterable[bytes]) -> None:
-    """Run ffmpeg reading ``chunks`` on its standard input: EncodingError if it fails."""
-    stream(FFMPEG, ffmpeg_arguments(arguments), chunks)
 
 
 def run_espeak(arguments: Sequence[str], *, timeout: float = 30) -> Completed:

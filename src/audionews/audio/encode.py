@@ -1,7 +1,8 @@
-"""Float samples -> MP3 through ffmpeg's LAME encoder, resampled once, at the end.
+"""Float samples -> MP3 through LAME in this process (lameenc), resampled once (soxr), at the end.
 
-An episode is encoded in parts, side by side on every core, and joined into one gapless CBR
-MP3 that decodes as a one-piece encode of the same track would (``encode_parts``):
+An episode is encoded in parts, side by side on every core (threads: the encoder and the
+resampler let go of Python's lock), and joined into one gapless CBR MP3 that decodes as a
+one-piece encode of the same track would (``encode_parts``):
 
 - LAME starts every stream with 576 samples of delay (plus the decoder's 529) and ends it with
   padding: measured here, N samples make ceil((N + 1152) / frame) frames (1152 samples a frame
@@ -11,24 +12,27 @@ MP3 that decodes as a one-piece encode of the same track would (``encode_parts``
   short, and that stretch lies in a pause between segments (assemble.py puts seams there):
   the decoder's delay and the padding fall on silence, and every part's audio lands on the
   very sample a one-piece encode puts it, on the same frame grid.
-- Each part's first frame is ffmpeg's Info frame; the joined file has one, carrying the whole
-  stream's frame count, byte count, seek table, delay and last padding, music length and
-  CRC (``mp3.info_frame``), so players get the exact duration and gapless trimming.
+- Each part's first frame is an Info frame we write (``write_mp3``, mp3.info_template); the
+  joined file has one, carrying the whole stream's frame count, byte count, seek table, delay
+  and last padding, music length and CRC (``mp3.info_frame``), so players get the exact
+  duration and gapless trimming.
 - The file is not decoded to be measured: its integrated loudness is that of the samples it
   was encoded from (the gain search's K-weighted energies with the final gain) and its true
   peak the largest part's input peak, each less what MP3 coding takes off, measured once
   against ffmpeg's decode and ebur128 (loudness.CODEC_LOSS_LU: within 0.01 LU and 0.03 dB in
   18 builds at 44.1 and 48 kHz). At 22.05 kHz, where coding moves the peak by 0.2 to 0.6 dB,
-  the parts are decoded for their true peak. Decoding and measuring the parts cost as much
-  CPU again as encoding them. The tests check the tags against ebur128 on the finished file.
-- Parts are encoded in runs of at most ``PARTS_PER_RUN`` per ffmpeg and wait in files of a
-  private folder until they are joined.
+  the parts are decoded for their true peak. The tests check the tags against ebur128 on the
+  finished file.
+- The K-weighted energies are computed here too (``k_energies``: the filter's impulse response
+  applied by FFT), in spans side by side; no program is started for loudness or encoding.
+- Parts wait in files of a private folder until they are joined.
 - A part whose samples, gain and format were encoded before is taken from the cache: after a
   one-sentence edit only the part that holds it is encoded again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -36,6 +40,7 @@ import os
 import re
 import shutil
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +48,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import lameenc
 import numpy as np
+import soxr
 
 from audionews import __version__
 from audionews.audio import mp3
@@ -55,7 +62,7 @@ from audionews.audio.loudness import (
     Samples,
     block_peaks,
     codec_loss_lu,
-    k_weighting_filter,
+    k_weighting,
     loudness_of_blocks,
     peak_dbfs,
     read,
@@ -63,11 +70,15 @@ from audionews.audio.loudness import (
 )
 from audionews.errors import EncodingError
 from audionews.files import temporary_folder
-from audionews.tools import filter_ffmpeg, run_ffmpeg, stop_running, stream_ffmpeg
+from audionews.tools import run_ffmpeg, stop_running
 
 # LAME's quality 7: half the encoding time of its default, for no difference a listener hears
 # in speech at these bit rates.
-COMPRESSION_LEVEL = "7"
+LAME_QUALITY = 7
+# The encoder as its Info frames name it: lameenc runs LAME 3.100 in this process.
+ENCODER = b"LAME3.100"
+# LAME's encoder delay in output samples (lame_get_encoder_delay), at every rate.
+ENCODER_DELAY = 576
 # LAME's encoder delay plus its least padding, in output samples (measured, see above).
 SEAM_SAMPLES = 1152
 
@@ -118,66 +129,87 @@ def encode_mp3(
     exact duration.
     """
     slices = [samples] if isinstance(samples, np.ndarray) else samples
-    count = 0
+    write_mp3(slices, input_rate, path, sample_rate, bitrate_kbps)
 
-    def chunks() -> Iterable[bytes]:
-        nonlocal count
-        for part in slices:
-            count += part.size
-            yield np.ascontiguousarray(part, dtype="<f4").tobytes()
 
-    stream_ffmpeg(
-        [
-            "-f",
-            "f32le",
-            "-ar",
-            str(input_rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-af",
-            f"aresample={sample_rate}:resampler=soxr",
-            "-ar",
-            str(sample_rate),
-            "-ac",
-            "1",
-            "-codec:a",
-            "libmp3lame",
-            "-b:a",
-            f"{bitrate_kbps}k",
-            "-compression_level",
-            COMPRESSION_LEVEL,
-            *mp3_output(path),
-        ],
-        chunks(),
+def write_mp3(
+    slices: Iterable[np.ndarray], input_rate: int, path: Path, sample_rate: int, bitrate_kbps: int
+) -> None:
+    """LAME in this process (lameenc), fed ``slices`` of float samples at ``input_rate``:
+    resampled once to ``sample_rate`` (soxr, streamed, at its high quality, as ffmpeg's
+    ``aresample=resampler=soxr`` does), rounded to 16 bits, encoded, and written to ``path``
+    after an Info frame that carries the stream's figures: frames, bytes, seek table, LAME's
+    delay and the padding that ends the stream, the music's length and CRC.
+
+    Both the encoder and the resampler let go of Python's lock while they work: parts
+    encoded on threads use every core, with no process to start (an ffmpeg costs 0.1 s of
+    CPU here before its first sample)."""
+    template = mp3.info_template(sample_rate, bitrate_kbps, ENCODER)
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate_kbps)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_out_sample_rate(sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(LAME_QUALITY)
+    resampler = (
+        soxr.ResampleStream(input_rate, sample_rate, 1, dtype="float32", quality="HQ")
+        if input_rate != sample_rate
+        else None
     )
-    fix_padding(path, round(count * sample_rate / input_rate))
+    count = crc = audio_bytes = 0
+    offsets: list[int] = []
+    pending = bytearray()
+    with open(path, "wb") as out:
+        out.write(template)  # its place: written again with the figures at the end
+
+        def put(floats: np.ndarray | None) -> None:
+            nonlocal count, crc, audio_bytes
+            if floats is None:
+                pending.extend(encoder.flush())
+            elif floats.size:
+                count += floats.size
+                pending.extend(encoder.encode(_pcm16(floats)))
+            found, end = mp3.whole_frames(pending)
+            if not found:
+                return
+            whole = bytes(pending[:end])
+            del pending[:end]
+            offsets.extend(offset + audio_bytes for offset in found)
+            crc = mp3.music_crc(whole, crc)
+            audio_bytes += len(whole)
+            out.write(whole)
+
+        for floats in slices:
+            put(resampler.resample_chunk(floats) if resampler else floats)
+        if resampler:
+            put(resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
+        put(None)
+        if pending:
+            raise EncodingError("LAME ended its stream inside a frame")
+        padding = len(offsets) * frame_samples(sample_rate) - count - ENCODER_DELAY
+        out.seek(0)
+        out.write(
+            mp3.info_frame(
+                template,
+                frames=len(offsets),
+                audio_bytes=audio_bytes,
+                offsets=offsets,
+                delay=ENCODER_DELAY,
+                padding=padding,
+                music_crc=crc,
+            )
+        )
+
+
+def _pcm16(floats: np.ndarray) -> bytes:
+    """Float samples as LAME takes them: 16-bit, rounded, clipped (as ffmpeg converts)."""
+    scaled = np.rint(np.asarray(floats, dtype=np.float32) * 32768.0)
+    pcm: np.ndarray = np.clip(scaled, -32768, 32767).astype("<i2")
+    return pcm.tobytes()
 
 
 def frame_samples(sample_rate: int) -> int:
     return 1152 if sample_rate >= 32000 else 576
-
-
-def fix_padding(path: Path, samples: int) -> None:
-    """Make the Info frame of the MP3 at ``path`` (no ID3 tag yet) say the padding its
-    ``samples`` of audio really have (see mp3.with_padding)."""
-    with open(path, "r+b") as handle:
-        data = handle.read()
-        stream = mp3.split(data)
-        tag = mp3.read_tag(stream.info)
-        rate = _stream_rate(stream.info)
-        padding = stream.frames * frame_samples(rate) - samples - tag.delay
-        if padding != tag.padding and 0 <= padding < 4096:
-            handle.seek(0)
-            handle.write(mp3.with_padding(stream.info, padding))
-
-
-def _stream_rate(info: bytes) -> int:
-    version, index = (info[1] >> 3) & 3, (info[2] >> 2) & 3
-    return {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}[version][
-        index
-    ]
 
 
 def measure(path: Path) -> Measurement:
@@ -263,7 +295,7 @@ def plan_parts(seams: Sequence[int], size: int, fmt: Format) -> list[Part]:
 
 @dataclass(frozen=True)
 class EncodedPart:
-    """A part as ffmpeg wrote it (its Info frame, then its frames) and its true peak in dBTP
+    """A part as written (its Info frame, then its frames) and its true peak in dBTP
     as decoded (``part_peaks``)."""
 
     data: bytes
@@ -315,13 +347,13 @@ def part_key(
     """What decides a part's encoded bytes: its samples (``samples``: their ``sample_digest``,
     made here if not given), their gain, the format, our version."""
     digest = hashlib.sha256()
-    digest.update(repr((__version__, fmt, COMPRESSION_LEVEL, part.last)).encode())
+    digest.update(repr((__version__, fmt, ENCODER, LAME_QUALITY, part.last)).encode())
     stop = part.input_stop(fmt)
     digest.update(struct.pack("<Q", stop - part.start))
     digest.update(samples if samples is not None else sample_digest(track, part))
     first, last = part.start // gain.block, -(-stop // gain.block) + 1
     digest.update(np.ascontiguousarray(gain.gains[max(0, first - 1) : last]).tobytes())
-    return "part3-" + digest.hexdigest()
+    return "part4-" + digest.hexdigest()
 
 
 def cached_parts(
@@ -339,70 +371,36 @@ def cached_parts(
     )
 
 
-# Parts encoded by one ffmpeg at most: ffmpeg's work for every packet grows with its outputs
-# (measured: 100 parts in one run took 2.6 times the CPU of the same audio in runs of 8).
-PARTS_PER_RUN = 8
-
-
-def _encode_run(
+def _encode_part(
     track: np.ndarray | Samples,
     gain: GainCurve,
-    parts: Sequence[Part],
+    part: Part,
     fmt: Format,
-    folder: Path,
-) -> list[tuple[Path, float]]:
-    """Encode ``parts`` in one ffmpeg (starting one costs about 0.1 s of CPU here: it loads
-    over 200 libraries): their samples one after another on its input, cut apart again at
-    the exact sample (``asegment``), each resampled and encoded on its own into its own file
-    in ``folder``. Returns each part's file and true peak, measured on its samples as they
-    are sent (``part_peaks``)."""
-    lengths = [part.input_stop(fmt) - part.start for part in parts]
-    cuts = np.cumsum(lengths)[:-1]
-    paths = [folder / f"part-{part.start}.mp3" for part in parts]
-    chain = f"asetpts=PTS-STARTPTS,aresample={fmt.sample_rate}:resampler=soxr"
-    if len(parts) == 1:
-        graph = f"[0:a]{chain}[p0]"
-    else:
-        outputs = "".join(f"[s{i}]" for i in range(len(parts)))
-        graph = ";".join(
-            [
-                f"[0:a]asegment=samples={'|'.join(str(int(cut)) for cut in cuts)}{outputs}",
-                *(f"[s{i}]{chain}[p{i}]" for i in range(len(parts))),
-            ]
-        )
-    encoders: list[str] = []
-    for i, path in enumerate(paths):
-        encoders += [
-            *("-map", f"[p{i}]", "-ar", str(fmt.sample_rate), "-ac", "1"),
-            *("-codec:a", "libmp3lame", "-b:a", f"{fmt.bitrate_kbps}k"),
-            *("-compression_level", COMPRESSION_LEVEL),
-            *mp3_output(path),
-        ]
-    peaks = [0.0] * len(parts)
+    file: Path,
+    stopped: threading.Event,
+) -> float:
+    """Encode ``part`` into ``file`` (``write_mp3``) and return the true peak (linear) of its
+    samples as they are sent, for ``part_peaks``."""
+    stop = part.input_stop(fmt)
+    peak = 0.0
 
-    def samples() -> Iterable[bytes]:
+    def samples() -> Iterable[np.ndarray]:
         # A slice at a time (a part may hold minutes of one utterance), each slice's true
         # peak measured with its neighbours' samples around it: exactly the part's peak.
-        for i, part in enumerate(parts):
-            stop = part.input_stop(fmt)
-            before = np.zeros(0, dtype=np.float32)
-            for first in range(part.start, stop, SLICE_SAMPLES):
-                last = min(stop, first + SLICE_SAMPLES)
-                floats = gain.slice(track, first, last)
-                after = gain.slice(track, last, min(stop, last + PEAK_CONTEXT))
-                peaks[i] = true_peak(floats, before, after, peaks[i])
-                before = floats[-PEAK_CONTEXT:]
-                yield floats.astype("<f4", copy=False).tobytes()
+        nonlocal peak
+        before = np.zeros(0, dtype=np.float32)
+        for first in range(part.start, stop, SLICE_SAMPLES):
+            if stopped.is_set():
+                raise EncodingError("encoding was stopped")
+            last = min(stop, first + SLICE_SAMPLES)
+            floats = gain.slice(track, first, last)
+            after = gain.slice(track, last, min(stop, last + PEAK_CONTEXT))
+            peak = true_peak(floats, before, after, peak)
+            before = floats[-PEAK_CONTEXT:]
+            yield floats
 
-    stream_ffmpeg(
-        [
-            *("-f", "f32le", "-ar", str(fmt.input_rate), "-ac", "1", "-i", "pipe:0"),
-            *("-filter_complex", graph),
-            *encoders,
-        ],
-        samples(),
-    )
-    return list(zip(paths, part_peaks(peaks, paths, fmt), strict=True))
+    write_mp3(samples(), fmt.input_rate, file, fmt.sample_rate, fmt.bitrate_kbps)
+    return peak
 
 
 def part_peaks(input_peaks: Sequence[float], paths: Sequence[Path], fmt: Format) -> list[float]:
@@ -427,23 +425,8 @@ def part_peaks(input_peaks: Sequence[float], paths: Sequence[Path], fmt: Format)
             path.unlink(missing_ok=True)
 
 
-# Bytes of samples written to ffmpeg at a time.
+# Samples sent to the encoder at a time.
 SLICE_SAMPLES = 1 << 18
-
-
-def _runs(parts: Sequence[Part], indices: Sequence[int]) -> list[list[int]]:
-    """``indices`` of parts in runs of at most ``PARTS_PER_RUN``, of about equal length, the
-    longest first (so that the last to finish is a short one)."""
-    count = -(-len(indices) // PARTS_PER_RUN)
-    runs: list[list[int]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for index in sorted(indices, key=lambda i: parts[i].start - parts[i].stop):
-        open_runs = [r for r in range(count) if len(runs[r]) < PARTS_PER_RUN]
-        least = min(open_runs, key=lambda r: loads[r])
-        runs[least].append(index)
-        loads[least] += parts[index].stop - parts[index].start
-    runs.sort(key=lambda run: -sum(parts[i].stop - parts[i].start for i in run))
-    return [sorted(run) for run in runs]
 
 
 def encode_parts(
@@ -458,8 +441,8 @@ def encode_parts(
     trace: Trace | None = None,
     digests: Sequence[bytes] | None = None,
 ) -> tuple[float, int]:
-    """Encode ``parts`` of the track side by side (``jobs`` ffmpegs at once, each encoding a
-    run of parts), join them into one MP3 at ``path`` and return its true peak (dBTP, see
+    """Encode ``parts`` of the track side by side (``jobs`` threads, each taking the longest
+    part left), join them into one MP3 at ``path`` and return its true peak (dBTP, see
     ``part_peaks``) and how many parts came from ``store``.
 
     The parts wait in files of a private temporary folder until they are joined: only what
@@ -488,33 +471,36 @@ def encode_parts(
         missing = [i for i, part in enumerate(placed) if part is None]
         for i in missing:
             _check_silent_seam(track, parts[i], fmt)
+        files = {i: folder / f"part-{parts[i].start}.mp3" for i in missing}
+        stopped = threading.Event()
 
-        def run_work(indices: list[int]) -> None:
-            chosen = [parts[i] for i in indices]
+        def work(i: int) -> float:
             started = time.perf_counter()
-            done = _encode_run(track, gain, chosen, fmt, folder)
+            peak = _encode_part(track, gain, parts[i], fmt, files[i], stopped)
             if trace:
-                seconds = sum(p.stop - p.start for p in chosen) / fmt.input_rate
-                trace(f"encode {len(chosen)} parts, {seconds:.0f} s", started, time.perf_counter())
-            for i, (file, peak_db) in zip(indices, done, strict=True):
-                data = file.read_bytes()
-                placed[i] = _place(file, data, peak_db, parts[i], fmt)
-                if store is not None:
-                    store.put(keys[i], EncodedPart(data, peak_db).pack())
+                seconds = (parts[i].stop - parts[i].start) / fmt.input_rate
+                trace(f"encode part {i + 1}, {seconds:.0f} s", started, time.perf_counter())
+            return peak
 
         if missing:
-            runs = _runs(parts, missing)
-            with ThreadPoolExecutor(min(workers, len(runs))) as pool:
-                futures = [pool.submit(run_work, run) for run in runs]
+            # The longest first, so that the last to finish is a short one.
+            order = sorted(missing, key=lambda i: parts[i].start - parts[i].stop)
+            with ThreadPoolExecutor(min(workers, len(order))) as pool:
+                futures = {i: pool.submit(work, i) for i in order}
                 try:
-                    for future in futures:
-                        future.result()
+                    input_peaks = [futures[i].result() for i in missing]
                 except BaseException:
-                    # Interrupted, or one run failed: the others stop now, not when done.
-                    for future in futures:
+                    # Interrupted, or one part failed: the others stop now, not when done.
+                    stopped.set()
+                    for future in futures.values():
                         future.cancel()
-                    stop_running()
                     raise
+            peaks = part_peaks(input_peaks, [files[i] for i in missing], fmt)
+            for i, peak_db in zip(missing, peaks, strict=True):
+                data = files[i].read_bytes()
+                placed[i] = _place(files[i], data, peak_db, parts[i], fmt)
+                if store is not None:
+                    store.put(keys[i], EncodedPart(data, peak_db).pack())
         started = time.perf_counter()
         last = parts[-1]
         last_samples = fmt.output_samples(last.input_stop(fmt) - last.start)
@@ -561,7 +547,7 @@ def _join(placed: Sequence[_Placed], path: Path, fmt: Format, last_samples: int)
         offsets.extend((part.offsets + audio_bytes).tolist())
         crc = mp3.crc16_combine(crc, tag.music_crc, part.audio_bytes)
         audio_bytes += part.audio_bytes
-    # The last part's true padding (ffmpeg's own figure is capped, see mp3.with_padding).
+    # The last part's padding: what its frames hold beyond its samples and the delay.
     padding = placed[-1].offsets.size * fmt.frame - last_samples - tags[-1].delay
     info = mp3.info_frame(
         placed[0].info,
@@ -600,7 +586,7 @@ def k_energies(
     jobs: int | None = None,
 ) -> np.ndarray:
     """The K-weighted sum of squares of every ``block`` samples of the 16-bit track at unity
-    gain (the gain search's input), filtered by ffmpeg, streamed both ways.
+    gain (the gain search's input), K-weighted here (``_k_energies_span``).
 
     With ``cuts`` (samples, multiples of ``block``, each in the silence of a pause: the
     track's seams), the track is filtered in ``jobs`` spans side by side, cut at the seams
@@ -630,15 +616,22 @@ def _side_by_side(
     work: Callable[[int, int], None], spans: Sequence[tuple[int, int]], workers: int
 ) -> None:
     """``work(start, stop)`` for every span, in up to ``workers`` threads at once (each
-    span's work is mostly an ffmpeg of its own)."""
+    span's work is mostly numpy's FFTs, done without Python's lock)."""
     if len(spans) <= 1 or workers == 1:
         for lo, hi in spans:
             work(lo, hi)
         return
     with ThreadPoolExecutor(min(workers, len(spans))) as pool:
         futures = [pool.submit(work, lo, hi) for lo, hi in spans]
-        for future in futures:
-            future.result()
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            # Interrupted, or one span failed: the others' programs stop now, not when done.
+            for future in futures:
+                future.cancel()
+            stop_running()
+            raise
 
 
 @dataclass(frozen=True)
@@ -726,43 +719,47 @@ def _blocks(part: Part, block: int) -> tuple[int, int]:
 def _k_energies_span(
     track: np.ndarray | Samples, rate: int, block: int, start: int, stop: int, out: np.ndarray
 ) -> None:
+    """The K-weighted energies of the blocks from ``start`` (a multiple of ``block``) to
+    ``stop``, the filter starting at rest there, into ``out``: the samples (as floats, 16-bit
+    full scale 1) convolved with the filter's impulse response, a piece at a time by FFT
+    (overlap-save), each piece whole blocks long. numpy lets go of Python's lock in its FFTs,
+    so spans side by side use every core."""
+    response, length, size = _k_response(rate)
+    hop = (size - length + 1) // block * block
+    history = np.zeros(length - 1)
     done = start // block
-    # What did not fill a block yet (floats), and of a float (bytes), from the last piece.
-    carry = np.zeros(0, dtype=np.float32)
-    partial = b""
+    for first in range(start, stop, hop):
+        piece = read(track, first, min(stop, first + hop)).astype(np.float64) / 32768.0
+        run = np.concatenate((history, piece))
+        filtered = np.fft.irfft(np.fft.rfft(run, size) * response, size)[length - 1 : run.size]
+        history = run[-(length - 1) :]
+        whole = filtered.size // block * block
+        rows = filtered[:whole].reshape(-1, block)
+        out[done : done + rows.shape[0]] = np.einsum("ij,ij->i", rows, rows)
+        done += rows.shape[0]
+        if whole < filtered.size:  # the span's last samples, less than a block
+            rest = filtered[whole:]
+            out[done] = float(rest @ rest)
 
-    def consume(piece: bytes) -> None:
-        nonlocal done, carry, partial
-        if partial:
-            piece, partial = partial + piece, b""
-        whole = len(piece) // 4 * 4
-        partial = piece[whole:]
-        values = np.frombuffer(piece, dtype="<f4", count=whole // 4)
-        if carry.size:
-            values = np.concatenate((carry, values))
-        usable = values.size // block * block
-        rows = values[:usable].reshape(-1, block)
-        sums = np.einsum("ij,ij->i", rows, rows)
-        out[done : done + sums.size] = sums
-        done += sums.size
-        carry = values[usable:].copy()
 
-    step = 10 * rate
-    filter_ffmpeg(
-        [
-            *("-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"),
-            # Frames of a few seconds: ffmpeg's own cost per frame of 1024 samples was as
-            # much again as the filtering (measured).
-            *("-af", f"asetnsamples=n=65536:p=0,{k_weighting_filter(rate)}"),
-            *("-f", "f32le", "-"),
-        ],
-        (
-            np.ascontiguousarray(read(track, first, min(stop, first + step)), dtype="<i2").tobytes()
-            for first in range(start, stop, step)
-        ),
-        consume,
-        doing="measure the track's loudness",
-    )
-    if carry.size:
-        values = carry.astype(np.float64)
-        out[done] = float((values * values).sum())
+@functools.cache
+def _k_response(rate: int) -> tuple[np.ndarray, int, int]:
+    """The K-weighting filter at ``rate`` for ``_k_energies_span``: the spectrum of its
+    impulse response over FFTs of ``size`` samples, and the response's ``length``.
+
+    The response is the two biquads (loudness.k_weighting) run on an impulse in double
+    precision, cut after ``length`` samples, a power of two of at least 0.1 s: the high
+    pass's double pole at 38 Hz has taken it below 10^-18 of its energy by then (at 22.05
+    kHz, 1e-39 is left after 4,096 samples), so the convolution is the recursive filter to
+    float precision (the tests check it against scipy's recursive filter)."""
+    length = 1 << math.ceil(math.log2(rate / 10))
+    response = np.zeros(length)
+    response[0] = 1.0
+    for (b0, b1, b2), (_, a1, a2) in k_weighting(rate):
+        x1 = x2 = y1 = y2 = 0.0
+        for n, x in enumerate(response.tolist()):
+            y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            response[n] = y
+            x2, x1, y2, y1 = x1, x, y1, y
+    size = 8 * length
+    return np.fft.rfft(response, size), length, size

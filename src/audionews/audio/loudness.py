@@ -137,15 +137,6 @@ def k_weighting(rate: int) -> tuple[Biquad, Biquad]:
     return shelf, high_pass
 
 
-def k_weighting_filter(rate: int) -> str:
-    """The K-weighting as an ffmpeg filter chain, computed in double precision."""
-    stages = [
-        f"biquad=b0={b[0]!r}:b1={b[1]!r}:b2={b[2]!r}:a0=1:a1={a[1]!r}:a2={a[2]!r}"
-        for b, a in k_weighting(rate)
-    ]
-    return ",".join(["aformat=sample_fmts=dbl", *stages])
-
-
 def gated_loudness(energies: np.ndarray) -> float:
     """Integrated loudness from the mean squares of 100 ms of K-weighted signal (BS.1770)."""
     if energies.size < 4:

@@ -1,10 +1,10 @@
-"""MPEG audio frames and the Info (Xing/LAME) frame: what joining MP3 parts needs.
+"""MPEG audio frames and the Info (Xing/LAME) frame: what writing and joining MP3s needs.
 
-An MP3 written by ffmpeg's LAME encoder starts with one frame that holds no audio but the
-Info tag: the stream's frame count and byte count, a seek table (TOC), and LAME's extension
-with the encoder delay and padding that gapless decoders trim, the length and CRC-16 of the
-music, and a CRC-16 of the tag itself. Facts used here (looked up, and checked in the tests
-against files ffmpeg wrote):
+LAME's library writes bare frames; the MP3s audionews writes (encode.write_mp3) start with one
+frame that holds no audio but the Info tag: the stream's frame count and byte count, a seek
+table (TOC), and LAME's extension with the encoder delay and padding that gapless decoders
+trim, the length and CRC-16 of the music, and a CRC-16 of the tag itself. Facts used here
+(looked up, and checked in the tests by mutagen's and ffmpeg's readers):
 
 - Frame length in bytes: 144000 × kbps / rate (+1 with the padding bit) for MPEG-1, 72000 × …
   for MPEG-2 and 2.5; 1152 samples a frame for MPEG-1, 576 for MPEG-2 and 2.5.
@@ -13,13 +13,18 @@ against files ffmpeg wrote):
   (the whole stream, this frame included), 100 TOC bytes, 4 quality bytes, then LAME's 36.
 - In LAME's part: delay and padding as two 12-bit numbers at bytes 21-23, the music length
   (bytes, = the stream's) at 28, the music CRC at 32 (CRC-16/ARC of every frame after this
-  one), the tag CRC at 34: CRC-16/ARC of the frame's first 190 bytes with this field zero.
+  one), the tag CRC at 34: CRC-16/ARC of every byte of the frame before it, as LAME reckons
+  it (the "first 190 bytes" of the tag's description are those of a stereo MPEG-1 frame;
+  ffmpeg's muxer takes 190 bytes whatever the layout, running past a short frame's end).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
 
 from audionews.errors import EncodingError
 
@@ -28,7 +33,6 @@ _BITRATES = {
     2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
-TAG_CRC_BYTES = 190
 
 
 @dataclass(frozen=True)
@@ -57,22 +61,33 @@ def frame_length(header: bytes) -> int:
     return (144000 if mpeg1 else 72000) * kbps // rate + padding
 
 
-def split(data: bytes) -> Stream:
-    """The Info frame and the audio frames of an MP3 stream with no ID3 tag."""
+def whole_frames(data: bytes | bytearray) -> tuple[list[int], int]:
+    """Where every whole Layer III frame at the start of ``data`` starts, and where the last
+    of them ends (a frame cut short at the end is left out)."""
     offsets = []
     position = 0
-    # A part's frames share a handful of headers (they differ by the padding bit): each is
+    # A stream's frames share a handful of headers (they differ by the padding bit): each is
     # worked out once (a 70-minute episode's cached parts hold 160,000 frames).
     lengths: dict[bytes, int] = {}
-    while position < len(data):
-        header = data[position : position + 4]
+    while position + 4 <= len(data):
+        header = bytes(data[position : position + 4])
         length = lengths.get(header)
         if length is None:
             length = lengths[header] = frame_length(header)
-        if length == 0 or position + length > len(data):
+        if length == 0:
             raise EncodingError(f"not an MP3 frame at byte {position} of an encoded part")
+        if position + length > len(data):
+            break
         offsets.append(position)
         position += length
+    return offsets, position
+
+
+def split(data: bytes) -> Stream:
+    """The Info frame and the audio frames of an MP3 stream with no ID3 tag."""
+    offsets, end = whole_frames(data)
+    if end != len(data):
+        raise EncodingError(f"not an MP3 frame at byte {end} of an encoded part")
     if not offsets or _tag_offset(data) is None:
         raise EncodingError("an encoded part has no Info frame")
     first = offsets[1] if len(offsets) > 1 else len(data)
@@ -139,8 +154,39 @@ def info_frame(
         [(delay >> 4) & 0xFF, ((delay & 15) << 4) | ((padding >> 8) & 15), padding & 0xFF]
     )
     struct.pack_into(">IH", frame, lame + 28, size, music_crc)
-    frame[lame + 34 : lame + 36] = b"\0\0"
-    struct.pack_into(">H", frame, lame + 34, crc16(bytes(frame[:TAG_CRC_BYTES])))
+    struct.pack_into(">H", frame, lame + 34, crc16(frame[: lame + 34]))
+    return bytes(frame)
+
+
+def info_template(sample_rate: int, bitrate_kbps: int, encoder: bytes) -> bytes:
+    """An empty Info frame for a mono CBR stream: the header, silent side information,
+    "Info" with its four fields flagged (frames, bytes, TOC, quality), and LAME's extension
+    naming ``encoder`` (9 bytes at most) as a constant-bit-rate stream. ``info_frame`` fills
+    in a stream's figures. The frame has the stream's bit rate unless a frame of it is too
+    short for the tag (32 kHz at 32 kbps, say): then the next rate up that holds it, as LAME
+    and ffmpeg choose."""
+    version = next(v for v, rates in _RATES.items() if sample_rate in rates)
+    mpeg1 = version == 3
+    tag = 4 + (17 if mpeg1 else 9)
+    bitrates = _BITRATES[1 if mpeg1 else 2]
+    for index in range(bitrates.index(bitrate_kbps), len(bitrates)):
+        header = bytes(
+            [
+                0xFF,
+                0xE0 | version << 3 | 1 << 1 | 1,  # Layer III, no CRC protection
+                index << 4 | _RATES[version].index(sample_rate) << 2,
+                0b11 << 6,  # mono
+            ]
+        )
+        if frame_length(header) >= tag + 120 + 36:
+            break
+    frame = bytearray(frame_length(header))
+    frame[:4] = header
+    frame[tag : tag + 8] = b"Info" + struct.pack(">I", 0x0F)
+    lame = tag + 120
+    frame[lame : lame + 9] = encoder[:9].ljust(9, b"\0")
+    frame[lame + 9] = 1  # tag revision 0, constant bit rate
+    frame[lame + 20] = min(bitrate_kbps, 255)
     return bytes(frame)
 
 
@@ -173,27 +219,6 @@ def seek_table(info_bytes: int, offsets: list[int], audio_bytes: int) -> bytes:
     return bytes(toc)
 
 
-def with_padding(info: bytes, padding: int) -> bytes:
-    """An Info frame with another end padding (and its tag CRC brought up to date).
-
-    ffmpeg writes at most 1681 samples of padding (1152 + the decoder's 529) although LAME
-    pads up to 1727: seen here on a third of the lengths tried, the decoded file then ran up to
-    46 samples long. The true padding is the frames' samples less the input and the delay.
-    """
-    tag = _tag_offset(info)
-    if tag is None:
-        raise EncodingError("an encoded stream has no Info tag")
-    frame = bytearray(info)
-    lame = tag + 120
-    delay = (frame[lame + 21] << 4) | (frame[lame + 22] >> 4)
-    frame[lame + 21 : lame + 24] = bytes(
-        [(delay >> 4) & 0xFF, ((delay & 15) << 4) | ((padding >> 8) & 15), padding & 0xFF]
-    )
-    frame[lame + 34 : lame + 36] = b"\0\0"
-    struct.pack_into(">H", frame, lame + 34, crc16(bytes(frame[:TAG_CRC_BYTES])))
-    return bytes(frame)
-
-
 # --- CRC-16/ARC (polynomial 0x8005, reflected, initial value 0) ----------------------------
 
 
@@ -210,11 +235,54 @@ def _table() -> list[int]:
 _TABLE = _table()
 
 
-def crc16(data: bytes, crc: int = 0) -> int:
+def crc16(data: bytes | bytearray, crc: int = 0) -> int:
     """CRC-16/ARC of ``data`` (a few hundred bytes: this is a Python loop)."""
     for byte in data:
         crc = (crc >> 8) ^ _TABLE[(crc ^ byte) & 0xFF]
     return crc
+
+
+# Bytes per lane of ``music_crc``: a stream is cut into lanes of this length, all run
+# through the register at once, then folded together.
+_LANE = 128
+
+
+def music_crc(data: bytes | bytearray, crc: int = 0) -> int:
+    """CRC-16/ARC of ``data`` of any length (a part's music: hundreds of kilobytes), going on
+    from ``crc`` (the CRC of what came before).
+
+    ``crc16`` a byte at a time in Python would take a second for a 5-minute episode. Here
+    the stream is cut into lanes of ``_LANE`` bytes whose CRCs numpy computes side by side,
+    one byte position of every lane per step; then, the CRC being linear, each lane's is
+    folded into the total by the map "run ``_LANE`` zero bytes through the register" (kept
+    as two tables, one per byte of the register), and the tail is run the slow way.
+    """
+    lanes = len(data) // _LANE
+    if lanes < 2:
+        return crc16(data, crc)
+    table, low, high = _lane_tables()
+    body = np.frombuffer(data, dtype=np.uint8, count=lanes * _LANE).reshape(lanes, _LANE)
+    columns = np.ascontiguousarray(body.T).astype(np.uint16)
+    crcs = np.zeros(lanes, dtype=np.uint16)
+    for column in columns:
+        crcs = (crcs >> 8) ^ table[(crcs ^ column) & 0xFF]
+    total = crc
+    for lane in crcs.tolist():
+        total = low[total & 0xFF] ^ high[total >> 8] ^ lane
+    return crc16(data[lanes * _LANE :], total)
+
+
+@cache
+def _lane_tables() -> tuple[np.ndarray, list[int], list[int]]:
+    """The byte table as an array, and the register after ``_LANE`` zero bytes from each
+    value of its low byte and of its high byte."""
+    table = np.array(_TABLE, dtype=np.uint16)
+    start = np.arange(256, dtype=np.uint16)
+    low, high = start.copy(), start << 8
+    for _ in range(_LANE):
+        low = (low >> 8) ^ table[low & 0xFF]
+        high = (high >> 8) ^ table[high & 0xFF]
+    return table, low.tolist(), high.tolist()
 
 
 def _times(matrix: list[int], vector: int) -> int:

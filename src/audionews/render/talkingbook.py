@@ -125,8 +125,10 @@ class ChapterPlan:
 
 
 def audio_duration_ms(mp3: Path) -> int:
-    """The MP3's playing time, read from its frames (EpisodeError if it is not an MP3)."""
-    return int(mp3_info(mp3).length * 1000)
+    """The MP3's playing time to the nearest millisecond, as the Timeline rounds its times,
+    read from its frames and its Info tag's delay and padding (EpisodeError if it is not an
+    MP3)."""
+    return round(mp3_info(mp3).length * 1000)
 
 
 def plan_book(doc: EpisodeDocument, audio_ms: int, mp3: Path) -> tuple[ChapterPlan, ...]:
