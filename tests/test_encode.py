@@ -27,6 +27,7 @@ from audionews.audio.encode import (
 )
 from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise, true_peak
 from audionews.audio.speech import SAMPLE_RATE
+from audionews.errors import EncodingError
 from audionews.options import BuildOptions
 from conftest import HARBOUR, ToneEngine, decode, ffprobe
 
@@ -230,3 +231,9 @@ def test_an_encoded_file_tells_its_exact_length_and_music_crc(tmp_path: Path, ra
     # The tag's own CRC as LAME reckons it: every byte of the frame before it.
     lame_at = XingHeader.get_offset(frame) + 120
     assert lame.header_crc == _crc16_arc(data[: lame_at + 34])
+
+
+@pytest.mark.parametrize(("rate", "kbps"), [(44100, 97), (44100, 8), (12345, 96)])
+def test_a_stream_mp3_cannot_have_is_our_error(tmp_path: Path, rate: int, kbps: int):
+    with pytest.raises(EncodingError, match=f"no {kbps} kbps stream at {rate} Hz"):
+        encode_mp3(np.zeros(1000, dtype=np.float32), SAMPLE_RATE, tmp_path / "x.mp3", rate, kbps)

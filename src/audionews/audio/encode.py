@@ -144,6 +144,15 @@ def write_mp3(
     Both the encoder and the resampler let go of Python's lock while they work: parts
     encoded on threads use every core, with no process to start (an ffmpeg costs 0.1 s of
     CPU here before its first sample)."""
+    try:
+        _write_mp3(slices, input_rate, path, sample_rate, bitrate_kbps)
+    except RuntimeError as exc:  # what lameenc raises when LAME refuses
+        raise EncodingError(f"LAME could not encode {path.name}: {exc}") from None
+
+
+def _write_mp3(
+    slices: Iterable[np.ndarray], input_rate: int, path: Path, sample_rate: int, bitrate_kbps: int
+) -> None:
     template = mp3.info_template(sample_rate, bitrate_kbps, ENCODER)
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate_kbps)

@@ -165,10 +165,12 @@ def info_template(sample_rate: int, bitrate_kbps: int, encoder: bytes) -> bytes:
     in a stream's figures. The frame has the stream's bit rate unless a frame of it is too
     short for the tag (32 kHz at 32 kbps, say): then the next rate up that holds it, as LAME
     and ffmpeg choose."""
-    version = next(v for v, rates in _RATES.items() if sample_rate in rates)
+    version = next((v for v, rates in _RATES.items() if sample_rate in rates), None)
+    bitrates = _BITRATES[1 if version == 3 else 2]
+    if version is None or bitrate_kbps not in bitrates[1:]:
+        raise EncodingError(f"MP3 has no {bitrate_kbps} kbps stream at {sample_rate} Hz")
     mpeg1 = version == 3
     tag = 4 + (17 if mpeg1 else 9)
-    bitrates = _BITRATES[1 if mpeg1 else 2]
     for index in range(bitrates.index(bitrate_kbps), len(bitrates)):
         header = bytes(
             [
