@@ -25,7 +25,7 @@ from audionews.audio.encode import (
     plan_parts,
     sample_digest,
 )
-from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise, true_peak
+from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise, read, true_peak
 from audionews.audio.speech import SAMPLE_RATE
 from audionews.errors import EncodingError
 from audionews.options import BuildOptions
@@ -237,3 +237,78 @@ def test_an_encoded_file_tells_its_exact_length_and_music_crc(tmp_path: Path, ra
 def test_a_stream_mp3_cannot_have_is_our_error(tmp_path: Path, rate: int, kbps: int):
     with pytest.raises(EncodingError, match=f"no {kbps} kbps stream at {rate} Hz"):
         encode_mp3(np.zeros(1000, dtype=np.float32), SAMPLE_RATE, tmp_path / "x.mp3", rate, kbps)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("rate", [11025, 24000])
+def test_joined_parts_are_as_long_as_a_one_piece_encode_at_other_rates(tmp_path: Path, rate: int):
+    # Where the resampler rounds a part's sample count its own way (a tie at 11.025 kHz from
+    # an odd count; 24 kHz), the joined file ends with the last part's own padding: exactly as
+    # long as the same samples encoded in one piece.
+    prepared = pipeline.prepare(HARBOUR, BuildOptions(cache=False), for_speech=False)
+    fmt = Format(SAMPLE_RATE, rate, 32)
+    utterances = list(_utterances(prepared))
+    track = assemble(prepared.script, ToneEngine().synthesize(utterances), fmt.grid)
+    # One sample more of silence: an odd count, whatever the tones made.
+    extra = 1 - track.size % 2
+    samples = np.concatenate((read(track, 0, track.size), np.zeros(extra, dtype=np.int16)))
+    assert samples.size % 2 == 1
+    block = pipeline.limiter_block(fmt)
+    energies = k_energies(samples, SAMPLE_RATE, block, track.seams, 2)
+    target = prepared.preset.loudness
+    gain = normalise(block_peaks(samples, block), energies, SAMPLE_RATE, block, target)
+    parts = plan_parts(track.seams, samples.size, fmt)
+    assert len(parts) >= 4
+    joined, whole = tmp_path / "joined.mp3", tmp_path / "whole.mp3"
+    encode_parts(samples, gain, parts, fmt, joined, jobs=2)
+    encode_mp3(gain.slices(samples, SAMPLE_RATE), SAMPLE_RATE, whole, rate, 32)
+    assert decode(joined).size == decode(whole).size
+    assert MP3(joined).info.length == MP3(whole).info.length
+
+
+def test_an_empty_or_a_float64_input_makes_a_whole_file(tmp_path: Path):
+    empty = tmp_path / "empty.mp3"
+    encode_mp3(np.zeros(0, dtype=np.float32), SAMPLE_RATE, empty, 44100, 96)
+    assert MP3(empty).info.length == 0.0
+    doubles = tmp_path / "doubles.mp3"
+    encode_mp3(np.zeros(5000), SAMPLE_RATE, doubles, 44100, 96)  # resampled as float32
+    assert round(MP3(doubles).info.length * 44100) == 10000
+
+
+def test_a_part_that_fails_stops_the_others_at_once(tmp_path: Path, monkeypatch):
+    # A three-minute part and a short one after a pause; the short one fails at once. The
+    # failure is raised when it happens, not once the long part is done: the long part
+    # stops at its next slice (counted here), and nothing is left behind.
+    from audionews.audio import encode
+    from audionews.audio.loudness import GainCurve
+
+    fmt = Format(SAMPLE_RATE, 44100, 96)
+    long_part = fmt.grid * (180 * SAMPLE_RATE // fmt.grid)
+    rng = np.random.default_rng(5)
+    track = np.zeros(long_part + fmt.grid * 4, dtype=np.int16)
+    track[: long_part - SAMPLE_RATE] = rng.integers(-3000, 3000, long_part - SAMPLE_RATE)
+    track[long_part + 100 : long_part + 2000] = 1000
+    parts = plan_parts([long_part], track.size, fmt)
+    assert len(parts) == 2
+    gain = GainCurve(np.ones(-(-track.size // 21), dtype=np.float32), 21)
+    slices = -(-(parts[0].input_stop(fmt) - parts[0].start) // encode.SLICE_SAMPLES)
+    assert slices >= 10
+    consumed = []
+    real = encode.write_mp3
+
+    def counted_or_failing(pieces, input_rate, path, sample_rate, bitrate_kbps):
+        if path.name == f"part-{parts[1].start}.mp3":
+            raise EncodingError("the short part failed")
+
+        def counted():
+            for piece in pieces:
+                consumed.append(piece.size)
+                yield piece
+
+        real(counted(), input_rate, path, sample_rate, bitrate_kbps)
+
+    monkeypatch.setattr(encode, "write_mp3", counted_or_failing)
+    with pytest.raises(EncodingError, match="the short part failed"):
+        encode_parts(track, gain, parts, fmt, tmp_path / "episode.mp3", jobs=2)
+    assert len(consumed) < slices // 2
+    assert not (tmp_path / "episode.mp3").exists()

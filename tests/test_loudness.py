@@ -38,7 +38,9 @@ def speechlike(seconds: float, seed: int = 1) -> np.ndarray:
     return (np.clip(signal / np.abs(signal).max(), -1, 1) * 32000).astype("<i2")
 
 
-@pytest.mark.parametrize(("rate", "block"), [(22050, 18), (48000, 48), (22050, 1000)])
+@pytest.mark.parametrize(
+    ("rate", "block"), [(22050, 18), (48000, 48), (22050, 1000), (22050, 40000)]
+)
 def test_k_energies_are_the_recursive_filters_block_sums(rate: int, block: int):
     # The FFT convolution against scipy's direct-form IIR with the same biquads, in three
     # spans cut at multiples of the block (each filtered from rest, as after a seam), each

@@ -104,36 +104,18 @@ def stops_held() -> Iterator[None]:
                 os.kill(os.getpid(), signum)
 
 
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-_RUNNING_LOCK = threading.Lock()
-
-
 def _start(program: Program, command: list[str], **popen: object) -> subprocess.Popen[bytes]:
     """Start ``command``; the caller holds stops (``stops_held``) until it owns the process."""
     try:
         process: subprocess.Popen[bytes] = subprocess.Popen(command, **popen)  # type: ignore[call-overload]
     except OSError as exc:
         raise program.error(f"{program.name} could not be started: {exc}") from None
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
-        # Finished ones are forgotten here, so the set stays as small as what runs.
-        _RUNNING.difference_update({p for p in _RUNNING if p.returncode is not None})
     return process
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.kill()
     process.wait()
-
-
-def stop_running() -> None:
-    """Kill every program started here that still runs: what a build does when it is
-    interrupted while other threads wait on programs (Ctrl-C reaches the main thread only)."""
-    with _RUNNING_LOCK:
-        running = [p for p in _RUNNING if p.poll() is None]
-    for process in running:
-        with contextlib.suppress(OSError):
-            process.kill()
 
 
 def _failure(program: Program, returncode: int, log: str, doing: str) -> AudionewsError:

@@ -43,7 +43,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -70,7 +70,7 @@ from audionews.audio.loudness import (
 )
 from audionews.errors import EncodingError
 from audionews.files import temporary_folder
-from audionews.tools import run_ffmpeg, stop_running
+from audionews.tools import run_ffmpeg
 
 # LAME's quality 7: half the encoding time of its default, for no difference a listener hears
 # in speech at these bit rates.
@@ -146,8 +146,11 @@ def write_mp3(
     CPU here before its first sample)."""
     try:
         _write_mp3(slices, input_rate, path, sample_rate, bitrate_kbps)
-    except RuntimeError as exc:  # what lameenc raises when LAME refuses
-        raise EncodingError(f"LAME could not encode {path.name}: {exc}") from None
+    except BaseException as exc:
+        path.unlink(missing_ok=True)  # never a file without its figures
+        if isinstance(exc, RuntimeError):  # what lameenc raises when LAME refuses
+            raise EncodingError(f"LAME could not encode {path.name}: {exc}") from None
+        raise
 
 
 def _write_mp3(
@@ -174,6 +177,8 @@ def _write_mp3(
         def put(floats: np.ndarray | None) -> None:
             nonlocal count, crc, audio_bytes
             if floats is None:
+                # LAME flushes only a stream it was given samples for, however few.
+                pending.extend(encoder.encode(b""))
                 pending.extend(encoder.flush())
             elif floats.size:
                 count += floats.size
@@ -189,6 +194,7 @@ def _write_mp3(
             out.write(whole)
 
         for floats in slices:
+            floats = np.ascontiguousarray(floats, dtype=np.float32)
             put(resampler.resample_chunk(floats) if resampler else floats)
         if resampler:
             put(resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True))
@@ -497,6 +503,11 @@ def encode_parts(
             with ThreadPoolExecutor(min(workers, len(order))) as pool:
                 futures = {i: pool.submit(work, i) for i in order}
                 try:
+                    # The first failure is raised as it happens, before waiting on others.
+                    wait(futures.values(), return_when=FIRST_EXCEPTION)
+                    for future in futures.values():
+                        if future.done() and future.exception() is not None:
+                            future.result()
                     input_peaks = [futures[i].result() for i in missing]
                 except BaseException:
                     # Interrupted, or one part failed: the others stop now, not when done.
@@ -511,10 +522,8 @@ def encode_parts(
                 if store is not None:
                     store.put(keys[i], EncodedPart(data, peak_db).pack())
         started = time.perf_counter()
-        last = parts[-1]
-        last_samples = fmt.output_samples(last.input_stop(fmt) - last.start)
         done_parts = [part for part in placed if part is not None]
-        _join(done_parts, path, fmt, last_samples)
+        _join(done_parts, path)
         if trace:
             trace("join parts", started, time.perf_counter())
     return max(part.peak_db for part in done_parts), reused
@@ -547,7 +556,7 @@ def _check_silent_seam(track: np.ndarray | Samples, part: Part, fmt: Format) -> 
         raise EncodingError("a part's seam is not in a pause")
 
 
-def _join(placed: Sequence[_Placed], path: Path, fmt: Format, last_samples: int) -> None:
+def _join(placed: Sequence[_Placed], path: Path) -> None:
     tags = [mp3.read_tag(part.info) for part in placed]
     offsets: list[int] = []
     crc = 0
@@ -556,15 +565,15 @@ def _join(placed: Sequence[_Placed], path: Path, fmt: Format, last_samples: int)
         offsets.extend((part.offsets + audio_bytes).tolist())
         crc = mp3.crc16_combine(crc, tag.music_crc, part.audio_bytes)
         audio_bytes += part.audio_bytes
-    # The last part's padding: what its frames hold beyond its samples and the delay.
-    padding = placed[-1].offsets.size * fmt.frame - last_samples - tags[-1].delay
     info = mp3.info_frame(
         placed[0].info,
         frames=len(offsets),
         audio_bytes=audio_bytes,
         offsets=offsets,
         delay=tags[0].delay,
-        padding=padding,
+        # The last part's own: what its frames hold beyond the samples it was given (their
+        # count as the resampler made it) and the delay.
+        padding=tags[-1].padding,
         music_crc=crc,
     )
     with open(path, "wb") as out:
@@ -636,10 +645,8 @@ def _side_by_side(
             for future in futures:
                 future.result()
         except BaseException:
-            # Interrupted, or one span failed: the others' programs stop now, not when done.
-            for future in futures:
+            for future in futures:  # interrupted, or one span failed: none starts now
                 future.cancel()
-            stop_running()
             raise
 
 
@@ -733,7 +740,7 @@ def _k_energies_span(
     full scale 1) convolved with the filter's impulse response, a piece at a time by FFT
     (overlap-save), each piece whole blocks long. numpy lets go of Python's lock in its FFTs,
     so spans side by side use every core."""
-    response, length, size = _k_response(rate)
+    response, length, size = _k_response(rate, block)
     hop = (size - length + 1) // block * block
     history = np.zeros(length - 1)
     done = start // block
@@ -752,7 +759,7 @@ def _k_energies_span(
 
 
 @functools.cache
-def _k_response(rate: int) -> tuple[np.ndarray, int, int]:
+def _k_response(rate: int, block: int) -> tuple[np.ndarray, int, int]:
     """The K-weighting filter at ``rate`` for ``_k_energies_span``: the spectrum of its
     impulse response over FFTs of ``size`` samples, and the response's ``length``.
 
@@ -770,5 +777,7 @@ def _k_response(rate: int) -> tuple[np.ndarray, int, int]:
             y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
             response[n] = y
             x2, x1, y2, y1 = x1, x, y1, y
-    size = 8 * length
+    size = 8 * length  # pieces of 7/8 new samples each; at least a block's worth
+    while size - length + 1 < block:
+        size *= 2
     return np.fft.rfft(response, size), length, size

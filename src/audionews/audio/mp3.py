@@ -75,7 +75,7 @@ def whole_frames(data: bytes | bytearray) -> tuple[list[int], int]:
         if length is None:
             length = lengths[header] = frame_length(header)
         if length == 0:
-            raise EncodingError(f"not an MP3 frame at byte {position} of an encoded part")
+            raise EncodingError(f"not an MP3 frame at byte {position} of an encoded stream")
         if position + length > len(data):
             break
         offsets.append(position)
@@ -138,7 +138,8 @@ def info_frame(
     padding: int,
     music_crc: int,
 ) -> bytes:
-    """``template`` (an Info frame ffmpeg wrote) carrying another stream's figures.
+    """``template`` (an Info frame: ``info_template``'s, or a part's) carrying another stream's
+    figures.
 
     ``offsets``: where every audio frame starts, counted from the first audio frame.
     """
@@ -163,8 +164,8 @@ def info_template(sample_rate: int, bitrate_kbps: int, encoder: bytes) -> bytes:
     "Info" with its four fields flagged (frames, bytes, TOC, quality), and LAME's extension
     naming ``encoder`` (9 bytes at most) as a constant-bit-rate stream. ``info_frame`` fills
     in a stream's figures. The frame has the stream's bit rate unless a frame of it is too
-    short for the tag (32 kHz at 32 kbps, say): then the next rate up that holds it, as LAME
-    and ffmpeg choose."""
+    short for the tag (32 kHz at 32 kbps, say): then the next rate up that holds it, as
+    ffmpeg's muxer chooses (LAME itself leaves the tag out then)."""
     version = next((v for v, rates in _RATES.items() if sample_rate in rates), None)
     bitrates = _BITRATES[1 if version == 3 else 2]
     if version is None or bitrate_kbps not in bitrates[1:]:
