@@ -17,11 +17,13 @@ from audionews import pipeline
 from audionews.audio import mp3
 from audionews.audio.assemble import assemble
 from audionews.audio.encode import (
+    EncodedPart,
     Format,
     encode_mp3,
     encode_parts,
     k_energies,
     part_figures,
+    part_key,
     plan_parts,
     sample_digest,
 )
@@ -29,6 +31,7 @@ from audionews.audio.loudness import block_peaks, loudness_of_blocks, normalise,
 from audionews.audio.speech import SAMPLE_RATE
 from audionews.errors import EncodingError
 from audionews.options import BuildOptions
+from audionews.presets import LoudnessTarget
 from conftest import HARBOUR, ToneEngine, decode, ffprobe
 
 
@@ -312,3 +315,28 @@ def test_a_part_that_fails_stops_the_others_at_once(tmp_path: Path, monkeypatch)
         encode_parts(track, gain, parts, fmt, tmp_path / "episode.mp3", jobs=2)
     assert len(consumed) < slices // 2
     assert not (tmp_path / "episode.mp3").exists()
+
+
+@pytest.mark.e2e
+def test_cached_parts_are_placed_by_their_kept_offsets_and_a_damaged_one_is_encoded_again(
+    tmp_path: Path,
+):
+    text = HARBOUR.read_text()
+    track, fmt, parts, block = _tone_track(text, tmp_path)
+    energies = k_energies(track, SAMPLE_RATE, block, track.seams, 2)
+    gain = normalise(block_peaks(track, block), energies, SAMPLE_RATE, block, LoudnessTarget())
+    store = _DictStore()
+    first, again, mended = (tmp_path / f"{name}.mp3" for name in ("first", "again", "mended"))
+    assert encode_parts(track, gain, parts, fmt, first, jobs=2, store=store)[1] == 0
+    # Every part from the store, placed by the offsets kept with it: the same file.
+    assert encode_parts(track, gain, parts, fmt, again, jobs=2, store=store)[1] == len(parts)
+    assert again.read_bytes() == first.read_bytes()
+    # The last part's entry damaged (its offsets one frame short: no frame count to check
+    # it against, only where its frames end): that part is encoded again, the others are
+    # not, and the file is whole.
+    key = part_key(track, gain, parts[-1], fmt)
+    kept = EncodedPart.unpack(store[key])
+    store[key] = EncodedPart(kept.data, kept.peak_db, kept.info_bytes, kept.offsets[:-1]).pack()
+    assert encode_parts(track, gain, parts, fmt, mended, jobs=2, store=store)[1] == len(parts) - 1
+    assert decode(mended).size == decode(first).size
+    assert MP3(mended).info.length == MP3(first).info.length

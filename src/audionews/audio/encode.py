@@ -310,24 +310,32 @@ def plan_parts(seams: Sequence[int], size: int, fmt: Format) -> list[Part]:
 
 @dataclass(frozen=True)
 class EncodedPart:
-    """A part as written (its Info frame, then its frames) and its true peak in dBTP
-    as decoded (``part_peaks``)."""
+    """A part as written (its Info frame, then its frames), its true peak in dBTP as decoded
+    (``part_peaks``), and where its frames are: the Info frame's length and every audio
+    frame's offset after it (kept with it, so that a cached part is not walked a frame at a
+    time again: a 70-minute episode's parts hold 160,000 frames)."""
 
     data: bytes
     peak_db: float
+    info_bytes: int
+    offsets: np.ndarray
 
-    MAGIC = b"ANPART2"
+    MAGIC = b"ANPART3"
+    HEAD = struct.Struct("<dII")
 
     def pack(self) -> bytes:
-        return self.MAGIC + struct.pack("<d", self.peak_db) + self.data
+        head = self.HEAD.pack(self.peak_db, self.info_bytes, self.offsets.size)
+        return self.MAGIC + head + self.offsets.astype("<u4").tobytes() + self.data
 
     @classmethod
     def unpack(cls, blob: bytes) -> EncodedPart:
         if not blob.startswith(cls.MAGIC):
             raise ValueError("not an encoded part")
-        head = len(cls.MAGIC)
-        (peak,) = struct.unpack_from("<d", blob, head)
-        return cls(blob[head + 8 :], peak)
+        at = len(cls.MAGIC)
+        peak, info_bytes, count = cls.HEAD.unpack_from(blob, at)
+        at += cls.HEAD.size
+        offsets = np.frombuffer(blob, dtype="<u4", count=count, offset=at).astype(np.int64)
+        return cls(blob[at + 4 * count :], peak, info_bytes, offsets)
 
 
 class PartStore(Protocol):
@@ -478,7 +486,7 @@ def encode_parts(
                 try:
                     cached = EncodedPart.unpack(blob)
                     file = folder / f"cached-{i}.mp3"
-                    placed[i] = _place(file, cached.data, cached.peak_db, parts[i], fmt)
+                    placed[i] = _place_cached(file, cached, parts[i], fmt)
                     file.write_bytes(cached.data)
                 except (EncodingError, ValueError, struct.error):
                     placed[i] = None  # a stale or damaged entry: encoded again
@@ -518,9 +526,10 @@ def encode_parts(
             peaks = part_peaks(input_peaks, [files[i] for i in missing], fmt)
             for i, peak_db in zip(missing, peaks, strict=True):
                 data = files[i].read_bytes()
-                placed[i] = _place(files[i], data, peak_db, parts[i], fmt)
+                fresh = placed[i] = _place(files[i], data, peak_db, parts[i], fmt)
                 if store is not None:
-                    store.put(keys[i], EncodedPart(data, peak_db).pack())
+                    kept = EncodedPart(data, peak_db, len(fresh.info), fresh.offsets)
+                    store.put(keys[i], kept.pack())
         started = time.perf_counter()
         done_parts = [part for part in placed if part is not None]
         _join(done_parts, path)
@@ -543,11 +552,31 @@ class _Placed:
 def _place(file: Path, data: bytes, peak_db: float, part: Part, fmt: Format) -> _Placed:
     """A part must make exactly the frames its place in the episode holds."""
     stream = mp3.split(data)
-    wanted = part.frames(fmt)
-    if wanted is not None and stream.frames != wanted:
-        raise EncodingError(f"an encoded part made {stream.frames} frames, not {wanted}")
     offsets = np.array(stream.offsets, dtype=np.int64)
-    return _Placed(file, stream.info, offsets, len(stream.audio), peak_db)
+    return _placed(_Placed(file, stream.info, offsets, len(stream.audio), peak_db), part, fmt)
+
+
+def _place_cached(file: Path, cached: EncodedPart, part: Part, fmt: Format) -> _Placed:
+    """A cached part, placed by the frame offsets kept with it, checked where they say the
+    frames are: the first and last frame headers, and the last frame ending the data."""
+    data, offsets = cached.data, cached.offsets
+    audio = len(data) - cached.info_bytes
+    info = data[: cached.info_bytes]
+    if offsets.size == 0 or mp3.read_tag(info).size != len(data):
+        raise EncodingError("a cached part does not match its frames")
+    first, last = cached.info_bytes + int(offsets[0]), cached.info_bytes + int(offsets[-1])
+    if offsets[0] != 0 or last + mp3.frame_length(data[last : last + 4]) != len(data):
+        raise EncodingError("a cached part does not match its frames")
+    if mp3.frame_length(data[first : first + 4]) == 0:
+        raise EncodingError("a cached part does not match its frames")
+    return _placed(_Placed(file, info, offsets, audio, cached.peak_db), part, fmt)
+
+
+def _placed(placed: _Placed, part: Part, fmt: Format) -> _Placed:
+    wanted = part.frames(fmt)
+    if wanted is not None and placed.offsets.size != wanted:
+        raise EncodingError(f"an encoded part made {placed.offsets.size} frames, not {wanted}")
+    return placed
 
 
 def _check_silent_seam(track: np.ndarray | Samples, part: Part, fmt: Format) -> None:
