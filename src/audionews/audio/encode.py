@@ -134,18 +134,20 @@ def encode_mp3(
 
 def write_mp3(
     slices: Iterable[np.ndarray], input_rate: int, path: Path, sample_rate: int, bitrate_kbps: int
-) -> None:
+) -> tuple[int, np.ndarray]:
     """LAME in this process (lameenc), fed ``slices`` of float samples at ``input_rate``:
     resampled once to ``sample_rate`` (soxr, streamed, at its high quality, as ffmpeg's
     ``aresample=resampler=soxr`` does), rounded to 16 bits, encoded, and written to ``path``
     after an Info frame that carries the stream's figures: frames, bytes, seek table, LAME's
-    delay and the padding that ends the stream, the music's length and CRC.
+    delay and the padding that ends the stream, the music's length and CRC. Returns where the
+    frames are, as they were written: the Info frame's length and every audio frame's offset
+    after it.
 
     Both the encoder and the resampler let go of Python's lock while they work: parts
     encoded on threads use every core, with no process to start (an ffmpeg costs 0.1 s of
     CPU here before its first sample)."""
     try:
-        _write_mp3(slices, input_rate, path, sample_rate, bitrate_kbps)
+        return _write_mp3(slices, input_rate, path, sample_rate, bitrate_kbps)
     except BaseException as exc:
         path.unlink(missing_ok=True)  # never a file without its figures
         if isinstance(exc, RuntimeError):  # what lameenc raises when LAME refuses
@@ -155,7 +157,7 @@ def write_mp3(
 
 def _write_mp3(
     slices: Iterable[np.ndarray], input_rate: int, path: Path, sample_rate: int, bitrate_kbps: int
-) -> None:
+) -> tuple[int, np.ndarray]:
     template = mp3.info_template(sample_rate, bitrate_kbps, ENCODER)
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate_kbps)
@@ -214,6 +216,7 @@ def _write_mp3(
                 music_crc=crc,
             )
         )
+    return len(template), np.array(offsets, dtype=np.int64)
 
 
 def _pcm16(floats: np.ndarray) -> bytes:
@@ -401,9 +404,9 @@ def _encode_part(
     fmt: Format,
     file: Path,
     stopped: threading.Event,
-) -> float:
-    """Encode ``part`` into ``file`` (``write_mp3``) and return the true peak (linear) of its
-    samples as they are sent, for ``part_peaks``."""
+) -> tuple[float, tuple[int, np.ndarray]]:
+    """Encode ``part`` into ``file`` and return the true peak (linear) of its samples as they
+    are sent, for ``part_peaks``, and where its frames are (``write_mp3``)."""
     stop = part.input_stop(fmt)
     peak = 0.0
 
@@ -422,8 +425,8 @@ def _encode_part(
             before = floats[-PEAK_CONTEXT:]
             yield floats
 
-    write_mp3(samples(), fmt.input_rate, file, fmt.sample_rate, fmt.bitrate_kbps)
-    return peak
+    frames = write_mp3(samples(), fmt.input_rate, file, fmt.sample_rate, fmt.bitrate_kbps)
+    return peak, frames
 
 
 def part_peaks(input_peaks: Sequence[float], paths: Sequence[Path], fmt: Format) -> list[float]:
@@ -486,7 +489,7 @@ def encode_parts(
                 try:
                     cached = EncodedPart.unpack(blob)
                     file = folder / f"cached-{i}.mp3"
-                    placed[i] = _place_cached(file, cached, parts[i], fmt)
+                    placed[i] = _place(file, cached, parts[i], fmt)
                     file.write_bytes(cached.data)
                 except (EncodingError, ValueError, struct.error):
                     placed[i] = None  # a stale or damaged entry: encoded again
@@ -497,13 +500,13 @@ def encode_parts(
         files = {i: folder / f"part-{parts[i].start}.mp3" for i in missing}
         stopped = threading.Event()
 
-        def work(i: int) -> float:
+        def work(i: int) -> tuple[float, tuple[int, np.ndarray]]:
             started = time.perf_counter()
-            peak = _encode_part(track, gain, parts[i], fmt, files[i], stopped)
+            done = _encode_part(track, gain, parts[i], fmt, files[i], stopped)
             if trace:
                 seconds = (parts[i].stop - parts[i].start) / fmt.input_rate
                 trace(f"encode part {i + 1}, {seconds:.0f} s", started, time.perf_counter())
-            return peak
+            return done
 
         if missing:
             # The longest first, so that the last to finish is a short one.
@@ -516,20 +519,20 @@ def encode_parts(
                     for future in futures.values():
                         if future.done() and future.exception() is not None:
                             future.result()
-                    input_peaks = [futures[i].result() for i in missing]
+                    encoded = [futures[i].result() for i in missing]
                 except BaseException:
                     # Interrupted, or one part failed: the others stop now, not when done.
                     stopped.set()
                     for future in futures.values():
                         future.cancel()
                     raise
+            input_peaks = [peak for peak, _ in encoded]
             peaks = part_peaks(input_peaks, [files[i] for i in missing], fmt)
-            for i, peak_db in zip(missing, peaks, strict=True):
-                data = files[i].read_bytes()
-                fresh = placed[i] = _place(files[i], data, peak_db, parts[i], fmt)
+            for i, peak_db, (_, (info_bytes, offsets)) in zip(missing, peaks, encoded, strict=True):
+                fresh = EncodedPart(files[i].read_bytes(), peak_db, info_bytes, offsets)
+                placed[i] = _place(files[i], fresh, parts[i], fmt)
                 if store is not None:
-                    kept = EncodedPart(data, peak_db, len(fresh.info), fresh.offsets)
-                    store.put(keys[i], kept.pack())
+                    store.put(keys[i], fresh.pack())
         started = time.perf_counter()
         done_parts = [part for part in placed if part is not None]
         _join(done_parts, path)
@@ -549,30 +552,23 @@ class _Placed:
     peak_db: float
 
 
-def _place(file: Path, data: bytes, peak_db: float, part: Part, fmt: Format) -> _Placed:
-    """A part must make exactly the frames its place in the episode holds."""
-    stream = mp3.split(data)
-    offsets = np.array(stream.offsets, dtype=np.int64)
-    return _placed(_Placed(file, stream.info, offsets, len(stream.audio), peak_db), part, fmt)
-
-
-def _place_cached(file: Path, cached: EncodedPart, part: Part, fmt: Format) -> _Placed:
-    """A cached part, placed by the frame offsets kept with it, checked where they say the
-    frames are: the first and last frame headers, and the last frame ending the data."""
-    data, offsets = cached.data, cached.offsets
-    audio = len(data) - cached.info_bytes
-    info = data[: cached.info_bytes]
-    if offsets.size == 0 or mp3.read_tag(info).size != len(data):
-        raise EncodingError("a cached part does not match its frames")
-    first, last = cached.info_bytes + int(offsets[0]), cached.info_bytes + int(offsets[-1])
-    if offsets[0] != 0 or last + mp3.frame_length(data[last : last + 4]) != len(data):
-        raise EncodingError("a cached part does not match its frames")
-    if mp3.frame_length(data[first : first + 4]) == 0:
-        raise EncodingError("a cached part does not match its frames")
-    return _placed(_Placed(file, info, offsets, audio, cached.peak_db), part, fmt)
-
-
-def _placed(placed: _Placed, part: Part, fmt: Format) -> _Placed:
+def _place(file: Path, encoded: EncodedPart, part: Part, fmt: Format) -> _Placed:
+    """A part, placed by the frame offsets it came with (from the encoder, or kept in the
+    cache), checked where they say the frames are: the first and last frame headers, and the
+    last frame ending the data; and it must make exactly the frames its place holds."""
+    data, offsets = encoded.data, encoded.offsets
+    audio = len(data) - encoded.info_bytes
+    info = data[: encoded.info_bytes]
+    first = encoded.info_bytes + int(offsets[0]) if offsets.size else len(data)
+    last = encoded.info_bytes + int(offsets[-1]) if offsets.size else len(data)
+    if (
+        first != encoded.info_bytes
+        or mp3.read_tag(info).size != len(data)
+        or mp3.frame_length(data[first : first + 4]) == 0
+        or last + mp3.frame_length(data[last : last + 4]) != len(data)
+    ):
+        raise EncodingError("an encoded part does not match its frames")
+    placed = _Placed(file, info, offsets, audio, encoded.peak_db)
     wanted = part.frames(fmt)
     if wanted is not None and placed.offsets.size != wanted:
         raise EncodingError(f"an encoded part made {placed.offsets.size} frames, not {wanted}")

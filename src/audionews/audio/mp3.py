@@ -35,16 +35,6 @@ _BITRATES = {
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 
 
-@dataclass(frozen=True)
-class Stream:
-    """An MP3 stream cut into its Info frame and its audio frames."""
-
-    info: bytes
-    audio: bytes
-    frames: int
-    offsets: tuple[int, ...]  # of every audio frame, within ``audio``
-
-
 def frame_length(header: bytes) -> int:
     """Bytes in the frame whose 4-byte header is ``header``; 0 if it is not a Layer III one."""
     if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
@@ -81,18 +71,6 @@ def whole_frames(data: bytes | bytearray) -> tuple[list[int], int]:
         offsets.append(position)
         position += length
     return offsets, position
-
-
-def split(data: bytes) -> Stream:
-    """The Info frame and the audio frames of an MP3 stream with no ID3 tag."""
-    offsets, end = whole_frames(data)
-    if end != len(data):
-        raise EncodingError(f"not an MP3 frame at byte {end} of an encoded part")
-    if not offsets or _tag_offset(data) is None:
-        raise EncodingError("an encoded part has no Info frame")
-    first = offsets[1] if len(offsets) > 1 else len(data)
-    audio_offsets = tuple(offset - first for offset in offsets[1:])
-    return Stream(data[:first], data[first:], len(audio_offsets), audio_offsets)
 
 
 def _tag_offset(frame: bytes) -> int | None:
