@@ -310,3 +310,17 @@ def test_folds_take_a_shortcut_only_where_it_is_the_same(text: str) -> None:
     slow = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
     assert fold(text) == slow
     assert _fold(text) == "".join(low if len(low := char.lower()) == 1 else char for char in text)
+
+
+def test_every_emoji_character_is_seen_by_the_quick_look() -> None:
+    # The quick look decides whether the emoji package is needed at all: a character of an
+    # emoji it missed would be spoken.
+    import emoji
+
+    from audionews.text.speech.common import _MAYBE_EMOJI
+
+    characters = {c for name in emoji.EMOJI_DATA for c in name if not c.isascii()}
+    missed = sorted(c for c in characters if not _MAYBE_EMOJI.fullmatch(c))
+    assert characters and not missed, [hex(ord(c)) for c in missed]
+    # Ordinary punctuation of news text does not wake it.
+    assert not _MAYBE_EMOJI.search("“Quoted” — it’s… café, naïve, 50 €, 5 × 3 ½")
