@@ -17,11 +17,17 @@ see DESIGN.md):
   here: a rate change after some utterances is ignored, after others it sticks for good). So
   each worker process speaks in one voice only, set once when it starts: utterances are
   grouped by voice and every group has its own workers.
+- pyttsx3 starts espeak-ng in a mode where every utterance is handed to a thread of
+  espeak-ng's own and polled for: when the other core was busy, each hand-over waited for a
+  core and synthesis took 1.5 to 2 times as long. Workers start espeak-ng in its synchronous
+  mode instead (``_synchronous_espeak``): the same samples, spoken in the worker's thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import multiprocessing
 import os
 import signal
@@ -29,7 +35,7 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,7 +290,8 @@ class _Worker:
         import pyttsx3  # imported here: only worker processes load espeak
 
         self.workdir = workdir
-        self.engine = pyttsx3.init("espeak")
+        with _synchronous_espeak():
+            self.engine = pyttsx3.init("espeak")
         self.engine.setProperty("voice", voice.voice)
         self.engine.setProperty("rate", voice.rate)
         self.engine.setProperty("pitch", voice.pitch)
@@ -295,6 +302,9 @@ class _Worker:
         # loop may have been ended before the utterance started). The driver is polled finely
         # instead, and ``say`` waits until the utterance is written.
         self.driver = _espeak_driver(self.engine)
+        if _synchronous and type(self.driver) not in _GROWING.values():
+            # Nothing would tell this driver that an utterance has ended.
+            raise SynthesisError("pyttsx3's espeak driver is not the one expected")
         self.count = 0
         # Warm-up: a first long utterance in a fresh process wrote no file while pyttsx3 alone
         # decided when an utterance was done (see above); kept for a driver left as it is.
@@ -367,11 +377,64 @@ def _espeak_driver(engine: Any) -> Any:
     return driver
 
 
+# Whether espeak-ng was started in its synchronous mode in this process (_synchronous_espeak).
+_synchronous = False
+
+
+@contextlib.contextmanager
+def _synchronous_espeak() -> Iterator[None]:
+    """While pyttsx3 starts its espeak driver: espeak-ng started in its synchronous mode.
+
+    pyttsx3 starts espeak-ng in its "retrieval" mode, where each utterance is queued to a
+    thread of espeak-ng's own and the driver polls for its end: three threads hand each
+    utterance on, and each hand-over waits for a free core when the other core is busy (a
+    batch's other article): synthesis took 1.5 to 2 times as long then, measured. The same
+    voice settings then also raced with that thread: the same sentences came out different
+    from one worker to the next, and once in a few workers a first utterance was empty.
+    In synchronous mode espeak-ng speaks in the calling thread and returns when it has
+    finished, with the same samples. Only done for the driver this was written for
+    (``_synchronous_driver`` delivers the end of each utterance, which that mode does not
+    report); otherwise pyttsx3 starts espeak-ng as it will.
+    """
+    try:
+        espeak_module: Any = importlib.import_module("pyttsx3.drivers._espeak")
+        driver_module: Any = importlib.import_module("pyttsx3.drivers.espeak")
+    except ImportError:  # pyttsx3.init says what is missing
+        yield
+        return
+    driver_class = getattr(driver_module, "EspeakDriver", None)
+    usable = (
+        driver_class is not None
+        and not getattr(driver_class, "_moduleInitialized", True)
+        and all(hasattr(driver_class, name) for name in ("_start_synthesis", "_onSynth"))
+        and all(
+            hasattr(espeak_module, name)
+            for name in ("Initialize", "AUDIO_OUTPUT_SYNCHRONOUS", "EVENT", "EVENT_MSG_TERMINATED")
+        )
+    )
+    if not usable:
+        yield
+        return
+    initialize = espeak_module.Initialize
+
+    def synchronous(output: int = 0, *args: Any, **kwargs: Any) -> Any:
+        global _synchronous
+        _synchronous = True
+        return initialize(espeak_module.AUDIO_OUTPUT_SYNCHRONOUS, *args, **kwargs)
+
+    espeak_module.Initialize = synchronous
+    try:
+        yield
+    finally:
+        espeak_module.Initialize = initialize
+
+
 _GROWING: dict[type, type] = {}
 
 
 def _growing_buffer(driver_class: type) -> type:
-    """The espeak driver class with its audio buffer a bytearray.
+    """The espeak driver class with its audio buffer a bytearray, and, where espeak-ng was
+    started synchronously, the end of each utterance delivered when espeak-ng returns.
 
     The driver gathers each utterance's audio with ``buffer += chunk`` on bytes, one chunk a
     second of audio: quadratic (DESIGN.md). A 7-minute utterance (the section list read at
@@ -388,9 +451,23 @@ def _growing_buffer(driver_class: type) -> type:
             value if isinstance(value, bytearray) else bytearray(value)
         )
 
+    def start_synthesis(self: Any, text: str) -> None:
+        start(self, text)
+        if _synchronous and self._speaking:
+            # espeak-ng has spoken the whole utterance by now, but reports its end only in
+            # the other modes: the driver is told, and writes the file as it always does.
+            espeak = sys.modules["pyttsx3.drivers._espeak"]
+            events = (espeak.EVENT * 2)()
+            events[0].type = espeak.EVENT_MSG_TERMINATED
+            events[1].type = espeak.EVENT_LIST_TERMINATED
+            self._onSynth(None, 0, events)
+
+    start = driver_class._start_synthesis  # type: ignore[attr-defined]
     if driver_class not in _GROWING:
         _GROWING[driver_class] = type(
-            driver_class.__name__, (driver_class,), {"_data_buffer": property(get, put)}
+            driver_class.__name__,
+            (driver_class,),
+            {"_data_buffer": property(get, put), "_start_synthesis": start_synthesis},
         )
     return _GROWING[driver_class]
 
