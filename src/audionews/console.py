@@ -128,9 +128,10 @@ class Main(click.Group):
         # finalizers of garbage held only in cycles at exit (our files are closed by `with`,
         # scratch files by weakref.finalize, which runs at exit). At exit only: a program
         # (or a test) that runs commands in its own process goes on collecting as before.
-        # Registered once however many commands run.
+        # Registered once however many commands run, and only after a command that ended
+        # well: one that failed or was stopped leaves objects held by its error's frames
+        # (an encoder's resampler), and frozen they would each be reported as leaked.
         atexit.unregister(gc.freeze)
-        atexit.register(gc.freeze)
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Abort:
@@ -139,7 +140,10 @@ class Main(click.Group):
         except click.ClickException as exc:
             exc.show(file=cast(IO[Any], _PrintableStderr()))
             code = exc.exit_code
-        sys.exit(code if isinstance(code, int) else 0)
+        code = code if isinstance(code, int) else 0
+        if code == 0:
+            atexit.register(gc.freeze)
+        sys.exit(code)
 
 
 STDOUT_CLOSED = "standard output was closed before all was written (broken pipe)"
