@@ -299,18 +299,20 @@ class _Worker:
         self.engine.setProperty("rate", voice.rate)
         self.engine.setProperty("pitch", voice.pitch)
         self.engine.setProperty("volume", voice.volume)
-        # espeak-ng speaks on its own thread and pyttsx3 looks every 10 ms whether it has
-        # finished: 10 ms of idle time an utterance (a third of the narrator's synthesis of
-        # the seed article), and its run can return before the last audio is written (its
-        # loop may have been ended before the utterance started). The driver is polled finely
-        # instead, and ``say`` waits until the utterance is written.
+        # Where espeak-ng could not be started synchronously (another driver than the one
+        # this was written for), it speaks on its own thread and pyttsx3 looks every 10 ms
+        # whether it has finished: 10 ms of idle time an utterance (a third of the
+        # narrator's synthesis of the seed article), and its run can return before the last
+        # audio is written (its loop may have been ended before the utterance started). The
+        # driver is polled finely then, and ``say`` waits until the utterance is written.
         self.driver = _espeak_driver(self.engine)
         if _synchronous and type(self.driver) not in _GROWING.values():
             # Nothing would tell this driver that an utterance has ended.
             raise SynthesisError("pyttsx3's espeak driver is not the one expected")
         self.count = 0
         # Warm-up: a first long utterance in a fresh process wrote no file while pyttsx3 alone
-        # decided when an utterance was done (see above); kept for a driver left as it is.
+        # decided when an utterance was done (see above); kept for a driver left as it is,
+        # and so that every worker has spoken the same before its first utterance.
         self.say("Ready.")
 
     def say(self, text: str) -> bytes:
@@ -391,13 +393,15 @@ def _synchronous_espeak() -> Iterator[None]:
     pyttsx3 starts espeak-ng in its "retrieval" mode, where each utterance is queued to a
     thread of espeak-ng's own and the driver polls for its end: three threads hand each
     utterance on, and each hand-over waits for a free core when the other core is busy (a
-    batch's other article): synthesis took 1.5 to 2 times as long then, measured. The same
-    voice settings then also raced with that thread: the same sentences came out different
-    from one worker to the next, and once in a few workers a first utterance was empty.
-    In synchronous mode espeak-ng speaks in the calling thread and returns when it has
-    finished, with the same samples. Only done for the driver this was written for
-    (``_synchronous_driver`` delivers the end of each utterance, which that mode does not
-    report); otherwise pyttsx3 starts espeak-ng as it will.
+    batch's other article): synthesis took 1.5 to 2 times as long then, measured. The
+    voice settings made as a worker started also raced with that thread (some fresh workers
+    spoke at the default rate), and a long text crashed the worker: pyttsx3 gives ten
+    times the text's length as its size, and the queued mode copies that many bytes (a
+    5,000-word utterance segfaulted; synchronous mode does not copy it). In synchronous mode
+    espeak-ng speaks in the calling thread and returns when it has finished, with the same
+    samples. Only done for the driver this was written for (``_growing_buffer``'s class
+    delivers the end of each utterance, which that mode does not report); otherwise pyttsx3
+    starts espeak-ng as it will.
     """
     try:
         espeak_module: Any = importlib.import_module("pyttsx3.drivers._espeak")
