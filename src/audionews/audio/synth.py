@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -159,7 +160,8 @@ class Pyttsx3Engine:
         progress: Progress | None,
         jobs: int,
     ) -> None:
-        """Synthesise the groups, each voice in a pool of its own; stop them all on any error.
+        """Synthesise the groups, each worker (one voice) a pool of its own; stop them all on
+        any error.
 
         On an error or an interruption (Ctrl-C, SIGTERM) every worker is terminated at once,
         so nothing keeps running or writing after the build has stopped.
@@ -177,17 +179,31 @@ class Pyttsx3Engine:
                 },
                 jobs,
             )
+            # Each worker is given its own run of the voice's utterances, in order, before
+            # any starts: espeak-ng's audio for a sentence depends on what its engine spoke
+            # before, so a sentence is the same samples in every build of the same text
+            # (handed out as workers came free, it differed from build to build).
+            queues = []
             for voice, indices in groups.items():
-                workers = shares[voice]
                 expected = references.get(voice)
-                with stops_held():  # a pool half made by Ctrl-C could not be stopped
-                    arguments = (workdir, voice, expected, os.getpid())
-                    pool = context.Pool(workers, _init_worker, arguments)
-                    pools.append(pool)
-                size = max(1, min(16, len(indices) // (workers * 4) or 1))
-                for first in range(0, len(indices), size):
-                    chunk = [(i, utterances[i].text) for i in indices[first : first + size]]
-                    pending.append(pool.apply_async(_synthesize_chunk, (chunk,)))
+                sizes = [len(utterances[i].text) for i in indices]
+                for run in _runs(indices, sizes, shares[voice]):
+                    with stops_held():  # a pool half made by Ctrl-C could not be stopped
+                        arguments = (workdir, voice, expected, os.getpid())
+                        pool = context.Pool(1, _init_worker, arguments)
+                        pools.append(pool)
+                    size = max(1, min(16, len(run) // 4))
+                    queues.append(
+                        [
+                            pool.apply_async(
+                                _synthesize_chunk,
+                                ([(i, utterances[i].text) for i in run[first : first + size]],),
+                            )
+                            for first in range(0, len(run), size)
+                        ]
+                    )
+            # Results are taken from every worker in turn, so none waits long to be read.
+            pending = [r for turn in itertools.zip_longest(*queues) for r in turn if r]
             done = spool.filled
             for result in pending:
                 try:
@@ -215,6 +231,21 @@ class Pyttsx3Engine:
                 else:
                     pool.terminate()
                 pool.join()
+
+
+def _runs(indices: list[int], sizes: list[int], count: int) -> list[list[int]]:
+    """``indices`` cut into at most ``count`` consecutive runs of about equal total ``sizes``
+    (text length: what synthesis time follows), none empty."""
+    total = sum(sizes)
+    runs: list[list[int]] = [[]]
+    done = 0
+    for index, size in zip(indices, sizes, strict=True):
+        # A run ends where the next one's share of the text begins.
+        if runs[-1] and len(runs) < count and done + size / 2 > total * len(runs) / count:
+            runs.append([])
+        runs[-1].append(index)
+        done += size
+    return [run for run in runs if run]
 
 
 # A worker's start (pyttsx3 and espeak-ng, a warm-up and a calibration utterance) is worth
