@@ -579,23 +579,30 @@ def test_5_workers_die_with_a_killed_batch(tmp_path: Path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+def _build_started(tmp_path: Path, body: str) -> subprocess.Popen[bytes]:
+    """A real ``build`` of ``body`` (no cache) started in a group of its own, its standard
+    error written to ``tmp_path / "stderr.log"``."""
+    path = article(tmp_path, "long.txt", "A Long Story", body)
+    with (tmp_path / "stderr.log").open("w") as log:
+        return subprocess.Popen(
+            [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+
+
 @pytest.mark.e2e
 @pytest.mark.slow  # real espeak-ng; the pool's own case runs by default (replaced worker)
 def test_5_synthesis_workers_die_with_a_killed_build(tmp_path: Path):
     body = " ".join(f"Sentence number {n} is about the harbour wall." for n in range(400))
-    path = article(tmp_path, "long.txt", "A Long Story", body)
-    log = (tmp_path / "stderr.log").open("w")
-    process = subprocess.Popen(
-        [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
-    log.close()
+    process = _build_started(tmp_path, body)
     with _group_killed_afterwards(process):
         # The synthesis pool's workers: forked, so their command line is the build's own
         # (an espeak-ng run for calibration is a child too, and ends by itself).
-        assert wait_until(lambda: len(forked(process.pid)) >= 1, 60), log.name
+        assert wait_until(lambda: len(forked(process.pid)) >= 1, 60), (
+            tmp_path / "stderr.log"
+        ).read_text()
         time.sleep(0.3)  # at work
         process.kill()
         process.wait(10)
@@ -1251,15 +1258,7 @@ def test_5_a_build_stopped_while_its_parts_are_encoded_says_one_line(tmp_path: P
         " ".join(f"Paragraph {p} has sentence {n} about the harbour wall." for n in range(12))
         for p in range(30)
     )
-    path = article(tmp_path, "long.txt", "A Long Story", body)
-    log = (tmp_path / "stderr.log").open("w")
-    process = subprocess.Popen(
-        [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
-    log.close()
+    process = _build_started(tmp_path, body)
     stderr = tmp_path / "stderr.log"
     with _group_killed_afterwards(process):
         assert wait_until(lambda: "encoding: 0/1" in stderr.read_text(), 120), stderr.read_text()

@@ -481,6 +481,10 @@ def _growing_buffer(driver_class: type) -> type:
     it becomes an empty bytearray, and is written to the WAV file as it was.
     """
 
+    if driver_class in _GROWING:
+        return _GROWING[driver_class]
+    start = driver_class._start_synthesis  # type: ignore[attr-defined]
+
     def get(self: Any) -> bytearray:
         return self.__dict__["_audionews_buffer"]  # type: ignore[no-any-return]
 
@@ -494,20 +498,24 @@ def _growing_buffer(driver_class: type) -> type:
         if _synchronous and self._speaking:
             # espeak-ng has spoken the whole utterance by now, but reports its end only in
             # the other modes: the driver is told, and writes the file as it always does.
-            espeak = sys.modules["pyttsx3.drivers._espeak"]
-            events = (espeak.EVENT * 2)()
-            events[0].type = espeak.EVENT_MSG_TERMINATED
-            events[1].type = espeak.EVENT_LIST_TERMINATED
-            self._onSynth(None, 0, events)
+            self._onSynth(None, 0, _end_of_utterance())
 
-    start = driver_class._start_synthesis  # type: ignore[attr-defined]
-    if driver_class not in _GROWING:
-        _GROWING[driver_class] = type(
-            driver_class.__name__,
-            (driver_class,),
-            {"_data_buffer": property(get, put), "_start_synthesis": start_synthesis},
-        )
+    _GROWING[driver_class] = type(
+        driver_class.__name__,
+        (driver_class,),
+        {"_data_buffer": property(get, put), "_start_synthesis": start_synthesis},
+    )
     return _GROWING[driver_class]
+
+
+@functools.cache
+def _end_of_utterance() -> Any:
+    """The events espeak-ng's queued mode ends an utterance with (made once: never changed)."""
+    espeak = sys.modules["pyttsx3.drivers._espeak"]
+    events = (espeak.EVENT * 2)()
+    events[0].type = espeak.EVENT_MSG_TERMINATED
+    events[1].type = espeak.EVENT_LIST_TERMINATED
+    return events
 
 
 def _read_pcm(path: Path) -> bytes:

@@ -92,7 +92,7 @@ COVER_MAX_BYTES = 64 << 20
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
     """Text that XML 1.0 can carry: control characters it forbids are dropped."""
     return _NOT_XML.sub("", text)
 

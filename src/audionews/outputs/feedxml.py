@@ -10,7 +10,7 @@ import lxml.etree  # imported before feedgen, whose util module needs it
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
-from audionews.outputs.feed import EPISODES, PODCAST_NS, FeedEpisode, _xml_text
+from audionews.outputs.feed import EPISODES, PODCAST_NS, FeedEpisode, xml_text
 from audionews.outputs.show import Show
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -59,8 +59,8 @@ def write_feed(show: Show, listed: list[FeedEpisode], path: Path) -> None:
     generator = FeedGenerator()
     generator.load_extension("podcast")
     generator.register_extension("podcastindex", _PodcastIndexFeed, _PodcastIndexEntry, atom=False)
-    generator.title(_xml_text(show.title))
-    generator.description(_xml_text(show.description or show.title))
+    generator.title(xml_text(show.title))
+    generator.description(xml_text(show.description or show.title))
     generator.link(href=show.base_url, rel="alternate")
     generator.language(show.language)
     generator.generator("audionews")
@@ -68,25 +68,25 @@ def write_feed(show: Show, listed: list[FeedEpisode], path: Path) -> None:
     generator.podcast.itunes_category(show.category)
     generator.podcastindex.explicit = show.explicit
     if show.author:
-        generator.podcast.itunes_author(_xml_text(show.author))
+        generator.podcast.itunes_author(xml_text(show.author))
     if show.email:  # itunes:owner needs an e-mail (feedgen refuses an owner without one)
-        generator.podcast.itunes_owner(name=_xml_text(show.author or show.title), email=show.email)
-    generator.podcast.itunes_summary(_xml_text(show.description or show.title))
+        generator.podcast.itunes_owner(name=xml_text(show.author or show.title), email=show.email)
+    generator.podcast.itunes_summary(xml_text(show.description or show.title))
     # feedgen puts the most recently added entry first: add the oldest first.
     for episode in reversed(listed):
         entry = generator.add_entry()
         relative = f"{EPISODES}/{episode.mp3.name}"
         entry.id(episode.guid)
         entry.guid(episode.guid, permalink=False)
-        entry.title(_xml_text(episode.title))
-        entry.description(_xml_text(episode.description))
+        entry.title(xml_text(episode.title))
+        entry.description(xml_text(episode.description))
         entry.pubDate(email.utils.format_datetime(episode.published))
         entry.enclosure(show.url(relative), str(episode.length), "audio/mpeg")
         if episode.page is not None:
             entry.link(href=show.url(f"{EPISODES}/{episode.page.name}"))
         entry.podcast.itunes_duration(episode.duration_s)
         if episode.author:
-            entry.podcast.itunes_author(_xml_text(episode.author))
+            entry.podcast.itunes_author(xml_text(episode.author))
         entry.podcastindex.explicit = show.explicit
         for mime, side in episode.side_files.items():
             tag = "chapters" if mime == "application/json+chapters" else "transcript"
