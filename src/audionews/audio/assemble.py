@@ -37,8 +37,8 @@ FADE_MS = 6
 EDGE_MS = 15
 # A chapter longer than this is cut into parts at paragraph pauses, for the encoder's cores and
 # so that an edit re-encodes little: after a one-sentence fix only the part that holds it is
-# encoded again (10 s rather than 30: the seed's edit rebuild spends 0.13 s encoding, not 0.2 s,
-# and its cold build is no slower, its 29 parts shared out as evenly as its 12 were).
+# encoded again (10 s rather than 30: the example's edit rebuild encodes 19 s, not 34 s, in 0.13 s
+# rather than 0.2; cold builds are no slower, the seed's 21 parts shared out as its 12 were).
 PART_SECONDS = 10
 # Only pauses this long (a paragraph's, a section's) hold a seam inside a chapter.
 SEAM_PAUSE_MS = 600
