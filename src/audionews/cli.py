@@ -230,6 +230,49 @@ def batch(
         raise click.exceptions.Exit(1)
 
 
+@main.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@episode_options
+@click.option("--clips", is_flag=True, help="Also write every chapter as its own tagged clip.")
+@click.option(
+    "--feed",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Build into this feed folder and add each build to its feed.",
+)
+@document_options
+@input_options
+@voice_options
+@sound_options
+@output_options
+def watch(
+    articles: tuple[Path, ...], out_dir: Path, force: bool, as_json: bool, **values: Any
+) -> None:
+    """Build ARTICLES, then again every time one is saved, until Ctrl-C."""
+    from audionews import watch as watching
+
+    for article in articles:
+        if article.is_dir():
+            raise console.Failure(f"{article} is a folder: watch takes article files")
+    options = _build_options(values)
+    progress = console.progress() if console.stderr_is_terminal() else None
+
+    def report(result: watching.WatchResult) -> None:
+        if as_json:
+            console.json_out(result.summary())
+        console.watch_report(result)
+
+    def ready() -> None:
+        count = f"{len(articles)} article{'s' if len(articles) > 1 else ''}"
+        console.echo(f"watching {count} for changes (Ctrl-C to stop)", err=True)
+
+    try:
+        watching.watch(
+            articles, out_dir, options, report, force=force, progress=progress, watching=ready
+        )
+    except KeyboardInterrupt:
+        console.echo("audionews: stopped watching; every episode is as last built", err=True)
+
+
 @main.group()
 def feed() -> None:
     """Publish episodes as a podcast feed (a folder to upload as it is)."""

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from audionews.pipeline import Episode
     from audionews.text.script import Script
     from audionews.timeline import Chapter
+    from audionews.watch import WatchResult
 
 
 def printable(text: str) -> str:
@@ -296,6 +297,22 @@ def episode_report(episode: Episode, *, with_chapters: bool) -> None:
     )
     for number, chapter in enumerate(episode.chapters if with_chapters else (), start=1):
         echo(f"  {number:>2}  {clock(chapter.start_ms / 1000)}  {chapter.title}", err=True)
+
+
+def watch_report(result: WatchResult) -> None:
+    """A line on stderr for each build ``watch`` makes."""
+    if result.episode is not None:
+        episode, measured = result.episode, result.episode.measured
+        echo(
+            f"built {episode.mp3} in {result.seconds:.2f} s ({clock(episode.track_duration_s)}, "
+            f"{len(episode.chapters)} chapters, {measured.lufs:.1f} LUFS, "
+            f"true peak {measured.true_peak:.1f} dBTP)",
+            err=True,
+        )
+    elif result.error is not None:
+        echo(f"failed {result.article}: {result.error}", err=True)
+    else:
+        echo(f"{result.mp3} is up to date", err=True)
 
 
 def _indent(level: int, top: int) -> str:

@@ -1,0 +1,279 @@
+"""`audionews watch`: built at the start, built again on every save however it is saved, a bad
+save reported and survived; and, end to end, the real command with real speech."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import webvtt
+
+from audionews.batch import BatchStatus
+from audionews.options import BuildOptions
+from audionews.watch import WatchResult, watch
+from conftest import audio_cli, ffprobe
+
+ARTICLE = """\
+Harbour Lights Return to the Old Quay
+
+By Mara Quist
+
+The lamps along the old quay were lit again on Friday after a winter in storage.
+
+Workers cleaned each glass by hand before the first tide of the evening.
+
+Why It Matters
+
+Fishing crews said the light helps them find the channel on dark mornings.
+"""
+TITLE_SLUG = "harbour-lights-return-to-the-old-quay"
+
+
+class Script:
+    """``watch``'s stop(): each time it is asked, the next step is done (a save, a wait), and
+    the watch ends when there are none left; what each build reported is kept."""
+
+    def __init__(self, *steps: Callable[[], None]) -> None:
+        self.steps = list(steps)
+        self.results: list[WatchResult] = []
+
+    def __call__(self) -> bool:
+        if not self.steps:
+            return True
+        self.steps.pop(0)()
+        return False
+
+    def statuses(self) -> list[str]:
+        return [r.status.value for r in self.results]
+
+
+def idle() -> None:
+    pass
+
+
+def run(article_paths: list[Path], out: Path, script: Script, **kwargs) -> None:
+    watch(article_paths, out, BuildOptions(), script.results.append, stop=script, **kwargs)
+
+
+def test_built_at_start_then_on_each_save_and_left_alone_between(tmp_path: Path, tone_engine):
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    edited = ARTICLE.replace("on Friday", "on Friday evening")
+
+    def save_in_place() -> None:
+        article.write_text(edited)
+
+    def save_by_rename() -> None:  # how many editors save: a new file renamed over the old
+        fresh = tmp_path / ".lights.txt.swp"
+        fresh.write_text(edited.replace("by hand", "by hand, one by one"))
+        os.replace(fresh, article)
+
+    script = Script(idle, idle, save_in_place, idle, idle, save_by_rename, idle)
+    run([article], tmp_path / "out", script)
+
+    assert script.statuses() == ["built", "built", "built"]
+    mp3 = tmp_path / "out" / f"{TITLE_SLUG}.mp3"
+    assert [r.mp3 for r in script.results] == [mp3] * 3
+    spoken = " ".join(tone_engine.texts)
+    assert "on Friday evening" in spoken and "by hand, one by one" in spoken
+    # The last build is the episode on disk, and its transcript has the last save's words.
+    cues = " ".join(" ".join(c.text for c in webvtt.read(str(mp3.with_suffix(".vtt")))).split())
+    assert "one by one" in cues
+    assert float(ffprobe(mp3, "-show_format")["format"]["duration"]) == pytest.approx(
+        script.results[-1].episode.track_duration_s, abs=0.06
+    )
+
+
+def test_an_unchanged_episode_is_not_built_again_unless_forced(tmp_path: Path, tone_engine):
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    run([article], tmp_path, Script())
+    spoken = len(tone_engine.texts)
+
+    def touch() -> None:  # saved with nothing changed
+        article.write_text(ARTICLE)
+
+    script = Script(touch)
+    run([article], tmp_path, script)
+    assert script.statuses() == ["skipped", "skipped"]
+    assert len(tone_engine.texts) == spoken
+    forced = Script()
+    run([article], tmp_path, forced, force=True)
+    assert forced.statuses() == ["built"]
+
+
+def test_a_bad_save_is_reported_and_the_last_good_episode_kept(tmp_path: Path, tone_engine):
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    mp3 = tmp_path / f"{TITLE_SLUG}.mp3"
+    kept: list[bytes] = []
+
+    def break_it() -> None:
+        kept.append(mp3.read_bytes())
+        article.write_bytes(b"")  # an empty article cannot be built
+
+    def delete_it() -> None:
+        article.unlink()
+
+    def fix_it() -> None:
+        assert mp3.read_bytes() == kept[0]  # the failed builds touched nothing
+        article.write_text(ARTICLE.replace("Friday", "Saturday"))
+
+    script = Script(idle, break_it, idle, delete_it, idle, idle, fix_it, idle)
+    run([article], tmp_path, script)
+
+    assert script.statuses() == ["built", "failed", "failed", "built"]
+    empty, gone = script.results[1], script.results[2]
+    assert str(article) in empty.error and "\n" not in empty.error
+    assert gone.error == f"{article}: not found (built again when it is back)"
+    assert "on Saturday" in " ".join(tone_engine.texts)
+
+
+def test_a_save_during_a_build_is_built_next(tmp_path: Path, tone_engine):
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    from audionews import pipeline
+
+    builds: list[str] = []
+
+    def build(prepared, out_dir, **kwargs):
+        builds.append(prepared.article.title)
+        if len(builds) == 2:  # the editor saves again while this build runs
+            article.write_text(ARTICLE.replace("Old Quay", "New Quay"))
+        return pipeline.build(prepared, out_dir, **kwargs)
+
+    def save() -> None:
+        article.write_text(ARTICLE.replace("Old Quay", "East Quay"))
+
+    script = Script(idle, save, idle, idle)
+    run([article], tmp_path, script, build=build)
+    assert builds == [
+        "Harbour Lights Return to the Old Quay",
+        "Harbour Lights Return to the East Quay",
+        "Harbour Lights Return to the New Quay",
+    ]
+    assert script.statuses() == ["built", "built", "built"]
+
+
+def test_two_articles_never_build_into_one_episode(tmp_path: Path, tone_engine):
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text(ARTICLE)
+    second.write_text(ARTICLE.replace("Old Quay", "West Pier"))
+
+    def retitle() -> None:  # the second article given the first one's title
+        second.write_text(ARTICLE.replace("lit again", "lit once more"))
+
+    script = Script(idle, retitle, idle)
+    run([first, second], tmp_path, script)
+    assert script.statuses() == ["built", "built", "failed"]
+    assert script.results[2].error == (f"same title as {first}: both would be {TITLE_SLUG}.mp3")
+    assert "lit once more" not in " ".join(tone_engine.texts)
+
+
+def test_options_that_cannot_work_are_refused_before_any_build(tmp_path: Path, tone_engine):
+    from audionews.errors import AudionewsError
+
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    script = Script()
+    with pytest.raises(AudionewsError, match="cannot use 7 kbps"):
+        watch([article], tmp_path, BuildOptions(bitrate_kbps=7), script.results.append)
+    assert script.results == [] and tone_engine.texts == []
+
+
+# --- the real command -------------------------------------------------------------------------
+
+
+class Watcher:
+    """``audionews watch --json`` in a process of its own; its JSON lines read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [audio_cli(), "watch", *args, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.process.stdout, selectors.EVENT_READ)
+
+    def next(self, timeout: float = 60) -> dict:
+        assert self.selector.select(timeout), "no build reported in time"
+        line = self.process.stdout.readline()
+        assert line, "the watch ended"
+        return json.loads(line)
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        _, err = self.process.communicate(timeout=10)
+        return self.process.returncode, err
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def test_watch_command_rebuilds_a_saved_article_with_real_speech(tmp_path: Path):
+    article, out = tmp_path / "lights.txt", tmp_path / "out"
+    article.write_text(ARTICLE)
+    watcher = Watcher(str(article), "-o", str(out))
+    try:
+        first = watcher.next()
+        assert first["status"] == "built"
+        mp3 = Path(first["mp3"])
+        before = mp3.read_bytes()
+
+        article.write_text("")  # a bad save: reported, the episode kept
+        failed = watcher.next()
+        assert failed["status"] == "failed" and str(article) in failed["error"]
+        assert mp3.read_bytes() == before
+
+        saved = time.perf_counter()
+        article.write_text(ARTICLE.replace("on Friday", "on Friday after a long delay"))
+        second = watcher.next()
+        waited = time.perf_counter() - saved
+        code, err = watcher.stop()
+    finally:
+        watcher.kill()
+
+    assert second["status"] == "built" and second["mp3"] == str(mp3)
+    assert 0 < second["seconds"] < waited  # seen and built while the test waited
+    # The new episode, read by others: its length, chapters and transcript are the new text's.
+    probed = ffprobe(mp3, "-show_format", "-show_chapters")
+    assert float(probed["format"]["duration"]) == pytest.approx(second["duration_s"], abs=0.06)
+    assert [c["tags"]["title"] for c in probed["chapters"]] == [
+        c["title"] for c in second["chapters"]
+    ]
+    assert second["duration_s"] > first["duration_s"]
+    cues = " ".join(" ".join(c.text for c in webvtt.read(second["vtt"])).split())
+    assert "after a long delay" in cues
+    assert code == 0
+    assert err.splitlines()[-1] == "audionews: stopped watching; every episode is as last built"
+    assert "Traceback" not in err and err.count("watching 1 article for changes") == 1
+
+
+def test_watch_command_refuses_a_folder(tmp_path: Path):
+    done = subprocess.run(
+        [audio_cli(), "watch", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"audionews: {tmp_path} is a folder: watch takes article files\n"
+
+
+def test_watch_result_summary_for_a_failure():
+    result = WatchResult(Path("a.txt"), BatchStatus.FAILED, 0.25, error="a.txt: empty")
+    assert result.summary() == {
+        "article": "a.txt",
+        "status": "failed",
+        "seconds": 0.25,
+        "error": "a.txt: empty",
+    }
