@@ -50,7 +50,7 @@ from audionews.audio.voices import (
 from audionews.dates import parse_date
 from audionews.errors import AudionewsError, OutputError, SegmentSynthesisError
 from audionews.files import Target, atomic_files, check_targets, release_if_held
-from audionews.ingest import read_article
+from audionews.ingest import parse_article, read_bytes
 from audionews.options import NOT_CONTENT, BuildOptions
 from audionews.outputs import OutputContext
 from audionews.outputs.feed import episode_guid
@@ -79,6 +79,8 @@ class Prepared:
     preset: the sound preset with its overrides.
     profile: the voice profile for the article's language, at the chosen rate.
     lexicon: the built-in, profile and user lexicons merged.
+    key: the build key (``content_key``) of the bytes read: a save made during the build
+        leaves the episode out of date, to be built again.
     notices: things the user should know (an encoding guessed, a language without voices).
     """
 
@@ -89,6 +91,7 @@ class Prepared:
     preset: Preset
     profile: VoiceProfile
     lexicon: Lexicon
+    key: str
     notices: tuple[str, ...] = ()
 
     @property
@@ -196,9 +199,9 @@ def prepare(
     if options.rate is not None:
         narrator = profile.voice_for(Role.NARRATION).rate
         profile = profile.with_rate(options.rate.words_per_minute(narrator))
-    article = read_article(
-        Path(article_path), options.article_format, max_bytes=options.max_article_bytes
-    )
+    source = Path(article_path)
+    data = read_bytes(source, options.max_article_bytes)
+    article = parse_article(source, data, options.article_format)
     notices = list(article.notices)
     if for_speech:
         profile, fallback = profile.for_language(article.language)
@@ -209,9 +212,8 @@ def prepare(
     if options.lexicon is not None:
         lexicon = lexicon.merged(load_lexicon(options.lexicon))
     script = speakable_script(make_script(article, profile.pauses, options.quote_style), lexicon)
-    return Prepared(
-        Path(article_path), options, article, script, preset, profile, lexicon, tuple(notices)
-    )
+    key = content_key(data, options)
+    return Prepared(source, options, article, script, preset, profile, lexicon, key, tuple(notices))
 
 
 def make(
@@ -421,9 +423,10 @@ def episode_tags(prepared: Prepared, measured: Measurement) -> EpisodeTags:
 
 
 def build_key(prepared: Prepared) -> str:
-    """What decides an episode's content: the article's bytes, the profile and lexicons, the
-    options that change the output, and the program's version. Same key, same episode."""
-    return content_key(_bytes(prepared.source), prepared.options)
+    """What decides an episode's content: the article's bytes as read, the profile and
+    lexicons, the options that change the output, and the program's version. Same key, same
+    episode."""
+    return prepared.key
 
 
 def content_key(article: bytes, options: BuildOptions) -> str:

@@ -72,7 +72,12 @@ def read_article(
     content (a charset that is not a text encoding, a bug) spoils that article only.
     """
     path = Path(path)
-    data = read_bytes(path, max_bytes)
+    return parse_article(path, read_bytes(path, max_bytes), fmt)
+
+
+def parse_article(path: Path, data: bytes, fmt: ArticleFormat | None = None) -> Article:
+    """``read_article`` of ``data``, the bytes read from ``path`` (a build keys its episode by
+    the very bytes it parsed, not by the file as it is later)."""
     try:
         article = _parse(path, data, fmt)
     except AudionewsError:
@@ -101,4 +106,11 @@ def _parse(path: Path, data: bytes, fmt: ArticleFormat | None) -> Article:
     return dataclasses.replace(article, notices=(*notices, *article.notices))
 
 
-__all__ = ["ArticleFormat", "detect_format", "parse_text", "read_article"]
+__all__ = [
+    "ArticleFormat",
+    "detect_format",
+    "parse_article",
+    "parse_text",
+    "read_article",
+    "read_bytes",
+]
