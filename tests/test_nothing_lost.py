@@ -893,6 +893,29 @@ def test_10_a_killed_build_leaves_temporaries_the_next_build_removes(tmp_path: P
     assert {p.name.split(".", 1)[0] for p in out.iterdir()} == {"second-story"}
 
 
+def test_10_a_killed_rebuild_is_cleaned_up_by_a_run_that_finds_it_up_to_date(
+    tmp_path: Path, tone_engine
+):
+    from audionews.pipeline import UpToDate
+
+    out = tmp_path / "out"
+    story = article(tmp_path, "story.txt", "Quay Story")
+    first = make(story, out)
+    kept = first.mp3.read_bytes()
+
+    def rebuild_killed_while_tagging() -> None:
+        import audionews.outputs.tags
+
+        audionews.outputs.tags.write_tags = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
+        make(story, out)
+
+    assert killed_at(10**9, rebuild_killed_while_tagging) == -signal.SIGKILL
+    assert temporaries(out) != []
+    # The next run has nothing to build, and still leaves the folder as a finished run would.
+    assert isinstance(make(story, out, skip_up_to_date=True), UpToDate)
+    assert temporaries(out) == [] and first.mp3.read_bytes() == kept
+
+
 def test_10_a_killed_synthesis_leaves_a_folder_the_next_one_removes(tmp_path: Path, monkeypatch):
     scratch = tmp_path / "tmp"
     scratch.mkdir()

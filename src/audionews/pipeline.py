@@ -49,7 +49,7 @@ from audionews.audio.voices import (
 )
 from audionews.dates import parse_date
 from audionews.errors import AudionewsError, OutputError, SegmentSynthesisError
-from audionews.files import Target, atomic_files, check_targets, release_if_held
+from audionews.files import Target, atomic_files, check_targets, clean_stale, release_if_held
 from audionews.ingest import parse_article, read_bytes
 from audionews.options import NOT_CONTENT, BuildOptions
 from audionews.outputs import OutputContext
@@ -454,6 +454,10 @@ def up_to_date(prepared: Prepared, out_dir: Path) -> Path | None:
     Every file and folder the build would write must be there, and the MP3's build key equal.
     """
     targets = targets_of(prepared, _output_folder(prepared.options, out_dir))
+    # What a killed run left half switched is put right first (the next run in a folder
+    # always does, whether it builds or not), and the files are judged as they are then.
+    for folder in dict.fromkeys(t.path.parent for t in targets.values()):
+        clean_stale(folder)
     if not all(t.path.is_dir() if t.folder else t.path.is_file() for t in targets.values()):
         return None
     mp3 = targets["mp3"].path
