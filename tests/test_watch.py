@@ -104,9 +104,9 @@ def test_an_unchanged_episode_is_not_built_again_unless_forced(tmp_path: Path, t
     run([article], tmp_path, script)
     assert script.statuses() == ["skipped", "skipped"]
     assert len(tone_engine.texts) == spoken
-    forced = Script()
+    forced = Script(touch)
     run([article], tmp_path, forced, force=True)
-    assert forced.statuses() == ["built"]
+    assert forced.statuses() == ["built", "built"]
 
 
 def test_a_bad_save_is_reported_and_the_last_good_episode_kept(tmp_path: Path, tone_engine):
@@ -174,8 +174,66 @@ def test_two_articles_never_build_into_one_episode(tmp_path: Path, tone_engine):
     script = Script(idle, retitle, idle)
     run([first, second], tmp_path, script)
     assert script.statuses() == ["built", "built", "failed"]
-    assert script.results[2].error == (f"same title as {first}: both would be {TITLE_SLUG}.mp3")
+    assert script.results[2].error == (
+        f"{second}: same title as {first}: both would be {TITLE_SLUG}.mp3"
+    )
     assert "lit once more" not in " ".join(tone_engine.texts)
+
+
+def test_an_article_kept_out_of_an_episode_is_built_when_the_clash_clears(
+    tmp_path: Path, tone_engine
+):
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text(ARTICLE)
+    second.write_text(ARTICLE.replace("lit again", "lit once more"))  # the same title
+
+    def retitle_the_first() -> None:
+        first.write_text(ARTICLE.replace("Old Quay", "West Pier"))
+
+    def delete_the_first() -> None:
+        first.unlink()
+
+    script = Script(idle, retitle_the_first, idle, idle)
+    run([first, second], tmp_path / "a", script)
+    assert script.statuses() == ["built", "failed", "built", "built"]
+    assert [r.article for r in script.results[2:]] == [first, second]
+    assert "lit once more" in " ".join(tone_engine.texts)
+
+    first.write_text(ARTICLE)
+    script = Script(idle, delete_the_first, idle, idle)
+    run([first, second], tmp_path / "b", script)
+    assert script.statuses() == ["built", "failed", "failed", "built"]
+    assert script.results[3].article == second
+
+
+def test_one_file_named_twice_is_watched_once(tmp_path: Path, tone_engine, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lights.txt").write_text(ARTICLE)
+    (tmp_path / "link.txt").symlink_to(tmp_path / "lights.txt")
+    names = [Path("lights.txt"), tmp_path / "lights.txt", Path("./lights.txt"), Path("link.txt")]
+    script = Script(idle)
+    run(names, tmp_path / "out", script)
+    assert script.statuses() == ["built"] and script.results[0].article == Path("lights.txt")
+
+
+def test_a_save_is_seen_however_it_changes_the_file(tmp_path: Path):
+    from audionews.watch import signature
+
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    before = signature(article)
+    article.chmod(0o600)  # made readable again after a save that was not: only ctime moves
+    assert signature(article) != before
+    assert signature(tmp_path / "missing.txt") is None
+
+
+def test_notes_come_with_the_build(tmp_path: Path, tone_engine):
+    article = tmp_path / "lights.txt"
+    article.write_bytes(ARTICLE.replace("Friday", "\u201cFriday\u201d").encode("cp1252"))
+    script = Script()
+    run([article], tmp_path, script)
+    assert script.statuses() == ["built"]
+    assert any("Windows-1252" in note for note in script.results[0].notices)
 
 
 def test_options_that_cannot_work_are_refused_before_any_build(tmp_path: Path, tone_engine):
@@ -242,9 +300,21 @@ def test_watch_command_rebuilds_a_saved_article_with_real_speech(tmp_path: Path)
         article.write_text(ARTICLE.replace("on Friday", "on Friday after a long delay"))
         second = watcher.next()
         waited = time.perf_counter() - saved
+        after_second = mp3.read_bytes()
+
+        # Stopped while it builds the next save (about 0.1 s after the save it is seen; the
+        # build takes a few tenths): the episode is the last whole one, and nothing is left.
+        article.write_text(ARTICLE.replace("on Friday", "on Friday after a short delay"))
+        time.sleep(0.2)
         code, err = watcher.stop()
     finally:
         watcher.kill()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+    if mp3.read_bytes() != after_second:  # the build was done before the stop: a whole one
+        assert "short delay" in " ".join(
+            " ".join(c.text for c in webvtt.read(second["vtt"])).split()
+        )
+        assert ffprobe(mp3, "-show_format")["format"]["format_name"] == "mp3"
 
     assert second["status"] == "built" and second["mp3"] == str(mp3)
     assert 0 < second["seconds"] < waited  # seen and built while the test waited
@@ -259,7 +329,10 @@ def test_watch_command_rebuilds_a_saved_article_with_real_speech(tmp_path: Path)
     assert "after a long delay" in cues
     assert code == 0
     assert err.splitlines()[-1] == "audionews: stopped watching; every episode is as last built"
-    assert "Traceback" not in err and err.count("watching 1 article for changes") == 1
+    # One line for each build, none for the stop's leftovers (objects of the stopped encoder).
+    assert "Traceback" not in err and "leaked" not in err
+    assert err.count("watching 1 article for changes") == 1
+    assert f"audionews: cannot read {article}: the file is empty\n" in err
 
 
 def test_watch_command_refuses_a_folder(tmp_path: Path):

@@ -234,20 +234,20 @@ def batch(
 @click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @episode_options
 @click.option("--clips", is_flag=True, help="Also write every chapter as its own tagged clip.")
-@click.option(
-    "--feed",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Build into this feed folder and add each build to its feed.",
-)
 @document_options
 @input_options
 @voice_options
 @sound_options
-@output_options
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON object on stdout for every build."
+)
 def watch(
     articles: tuple[Path, ...], out_dir: Path, force: bool, as_json: bool, **values: Any
 ) -> None:
-    """Build ARTICLES, then again every time one is saved, until Ctrl-C."""
+    """Build ARTICLES, then again every time one is saved, until Ctrl-C.
+
+    Nothing is published while an article is being written: build --feed it when it is done.
+    """
     from audionews import watch as watching
 
     for article in articles:
@@ -270,7 +270,7 @@ def watch(
             articles, out_dir, options, report, force=force, progress=progress, watching=ready
         )
     except KeyboardInterrupt:
-        console.echo("audionews: stopped watching; every episode is as last built", err=True)
+        console.stopped("audionews: stopped watching; every episode is as last built")
 
 
 @main.group()

@@ -142,9 +142,21 @@ class Main(click.Group):
             exc.show(file=cast(IO[Any], _PrintableStderr()))
             code = exc.exit_code
         code = code if isinstance(code, int) else 0
-        if code == 0:
+        if code == 0 and not _stopped:
             atexit.register(gc.freeze)
         sys.exit(code)
+
+
+# Set by a command that Ctrl-C ends as it should (watch): it ends well, but may have stopped
+# a build on the way, whose objects are still held (see Main.main).
+_stopped = False
+
+
+def stopped(message: str) -> None:
+    """Say that Ctrl-C ended the command, on a line of its own."""
+    global _stopped
+    _stopped = True
+    echo(f"\n{message}" if stderr_is_terminal() else message, err=True)
 
 
 STDOUT_CLOSED = "standard output was closed before all was written (broken pipe)"
@@ -300,7 +312,8 @@ def episode_report(episode: Episode, *, with_chapters: bool) -> None:
 
 
 def watch_report(result: WatchResult) -> None:
-    """A line on stderr for each build ``watch`` makes."""
+    """A line on stderr for each build ``watch`` makes, after its notes."""
+    notes(result.notices)
     if result.episode is not None:
         episode, measured = result.episode, result.episode.measured
         echo(
@@ -310,7 +323,7 @@ def watch_report(result: WatchResult) -> None:
             err=True,
         )
     elif result.error is not None:
-        echo(f"failed {result.article}: {result.error}", err=True)
+        echo(f"audionews: {result.error}", err=True)
     else:
         echo(f"{result.mp3} is up to date", err=True)
 

@@ -32,7 +32,9 @@ from audionews.pipeline import Episode, Progress, prepare, up_to_date
 POLL_S = 0.05
 SETTLE_S = 0.03
 
-Signature = tuple[int, int, int, int] | None
+Signature = tuple[int, ...] | None
+# Never a file's signature: the article is looked at again on the next pass.
+RETRY: Signature = (-1,)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class WatchResult:
     status: built, skipped (the episode was up to date: an article saved unchanged) or failed.
     episode: what the build produced (built); mp3: the episode's file (built or skipped).
     seconds: from the moment the change was seen to the episode in its place.
+    error: why it failed, one line naming the article; notices: what the user should know
+        (an encoding guessed, a language without voices).
     """
 
     article: Path
@@ -50,6 +54,7 @@ class WatchResult:
     episode: Episode | None = None
     mp3: Path | None = None
     error: str | None = None
+    notices: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, object]:
         """The line ``watch --json`` prints: the build's own summary when there is one."""
@@ -59,8 +64,7 @@ class WatchResult:
         elif self.mp3 is not None:
             head["mp3"] = str(self.mp3)
         head["seconds"] = round(self.seconds, 3)
-        if self.error is not None:
-            head["error"] = self.error
+        head["error"] = self.error
         return head
 
 
@@ -79,9 +83,9 @@ def watch(
     stop: Callable[[], bool] = lambda: False,
     build: Build = pipeline.build,
 ) -> None:
-    """Build every article that is out of date (all of them with ``force``), call
-    ``watching``, then build each one again whenever it changes, until ``stop()`` is true
-    (asked every ``POLL_S``) or the caller is interrupted (KeyboardInterrupt).
+    """Build every article that is out of date, call ``watching``, then build each one again
+    whenever it changes, until ``stop()`` is true (asked every ``POLL_S``) or the caller is
+    interrupted (KeyboardInterrupt). With ``force`` every build is made, up to date or not.
 
     Options that cannot work, a missing program or an output folder that cannot be written are
     raised before anything is built; what goes wrong with one build is reported and the watch
@@ -91,27 +95,55 @@ def watch(
     for output in outputs.wanted(options):
         output.check(options)
     check(options, out_dir)
+    # Each file once, however it was named (twice, by a relative and an absolute path, by a
+    # link and its target): it would otherwise clash with itself.
+    unique: dict[Path, Path] = {}
+    for article in articles:
+        unique.setdefault(article.resolve(), article)
+    articles = list(unique.values())
     seen: dict[Path, Signature] = {article: None for article in articles}
-    slugs: dict[Path, str] = {}
+    slugs: dict[Path, str] = {}  # the episode each article builds into, by its title
+    blocked: dict[Path, Path] = {}  # articles kept out of another's episode: by whom
 
-    def attempt(article: Path, skip: bool, started: float) -> WatchResult:
+    def claim(article: Path, slug: str | None) -> None:
+        """``article`` now builds into ``slug`` (None: into nothing); those that were kept
+        out of the episode it leaves are looked at again."""
+        if slugs.get(article) == slug:
+            return
+        if slug is None:
+            slugs.pop(article, None)
+        else:
+            slugs[article] = slug
+        for waiting, owner in list(blocked.items()):
+            if owner == article:
+                del blocked[waiting]
+                seen[waiting] = RETRY
+
+    def attempt(article: Path, started: float) -> WatchResult:
         seen[article] = signature(article)  # a save from now on is another change
         try:
             prepared = prepare(article, options)
             owner = next((a for a, s in slugs.items() if s == prepared.slug and a != article), None)
             if owner is not None:
-                error = f"same title as {owner}: both would be {prepared.slug}.mp3"
+                blocked[article] = owner
+                error = f"{article}: same title as {owner}: both would be {prepared.slug}.mp3"
                 return WatchResult(article, BatchStatus.FAILED, _since(started), error=error)
-            slugs[article] = prepared.slug
-            if skip and (existing := up_to_date(prepared, out_dir)) is not None:
-                return WatchResult(article, BatchStatus.SKIPPED, _since(started), mp3=existing)
+            blocked.pop(article, None)
+            claim(article, prepared.slug)
+            notices = prepared.notices
+            if not force and (existing := up_to_date(prepared, out_dir)) is not None:
+                return WatchResult(
+                    article, BatchStatus.SKIPPED, _since(started), mp3=existing, notices=notices
+                )
             episode = build(prepared, out_dir, progress=progress)
         except Exception as exc:  # one bad save must not end the editor's session
             return WatchResult(article, BatchStatus.FAILED, _since(started), error=describe(exc))
-        return WatchResult(article, BatchStatus.BUILT, _since(started), episode, episode.mp3)
+        return WatchResult(
+            article, BatchStatus.BUILT, _since(started), episode, episode.mp3, notices=notices
+        )
 
     for article in articles:
-        report(attempt(article, not force, time.perf_counter()))
+        report(attempt(article, time.perf_counter()))
     if watching is not None:
         watching()
     while not stop():
@@ -126,10 +158,11 @@ def watch(
                 continue
             if now is None:  # gone (renamed away, deleted): said once, built when it is back
                 seen[article] = None
+                claim(article, None)
                 error = f"{article}: not found (built again when it is back)"
                 report(WatchResult(article, BatchStatus.FAILED, 0.0, error=error))
                 continue
-            report(attempt(article, True, noticed))
+            report(attempt(article, noticed))
 
 
 def signature(path: Path) -> Signature:
@@ -138,7 +171,15 @@ def signature(path: Path) -> Signature:
         status = os.stat(path)
     except OSError:
         return None
-    return status.st_mtime_ns, status.st_size, status.st_ino, status.st_dev
+    # ctime too: it moves when only the permissions do (an unreadable save made readable).
+    return (
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_size,
+        status.st_ino,
+        status.st_dev,
+        status.st_mode,
+    )
 
 
 def _since(started: float) -> float:
