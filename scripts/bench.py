@@ -366,8 +366,11 @@ def watch_rebuild(article: Path, text: str, out: str, env: dict[str, str]) -> fl
             if first["status"] != "skipped":
                 raise RuntimeError(f"the watch found {article} out of date: {first}")
             time.sleep(0.3)  # idle, as an editor's session is between saves
+            # Saved as most editors save: a new file renamed over the old one.
+            fresh = article.with_name(f".{article.name}.new")
+            fresh.write_text(text)
             started = time.perf_counter()
-            article.write_text(text)
+            os.replace(fresh, article)
             rebuilt = json.loads(watcher.stdout.readline())
             seconds = time.perf_counter() - started
             if rebuilt["status"] != "built":

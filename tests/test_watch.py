@@ -163,6 +163,33 @@ def test_a_save_during_a_build_is_built_next(tmp_path: Path, tone_engine):
     assert "winter" in " ".join(cues.split())
 
 
+def test_a_save_read_while_it_was_written_is_not_reported_but_built(
+    tmp_path: Path, tone_engine, monkeypatch
+):
+    import audionews.watch
+
+    article = tmp_path / "lights.txt"
+    article.write_text(ARTICLE)
+    real_prepare = audionews.watch.prepare
+
+    def prepare(path, options):  # read between the editor's emptying and filling the file
+        try:
+            return real_prepare(path, options)
+        finally:
+            if path.read_bytes() == b"":
+                path.write_text(ARTICLE.replace("dark mornings", "foggy mornings"))
+
+    monkeypatch.setattr(audionews.watch, "prepare", prepare)
+
+    def start_saving() -> None:
+        article.write_bytes(b"")
+
+    script = Script(idle, start_saving, idle, idle)
+    run([article], tmp_path, script)
+    assert script.statuses() == ["built", "built"]
+    assert any("foggy mornings" in text for text in tone_engine.texts)
+
+
 def test_two_articles_never_build_into_one_episode(tmp_path: Path, tone_engine):
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
     first.write_text(ARTICLE)

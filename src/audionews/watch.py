@@ -119,7 +119,8 @@ def watch(
                 del blocked[waiting]
                 seen[waiting] = RETRY
 
-    def attempt(article: Path, started: float) -> WatchResult:
+    def attempt(article: Path, started: float) -> WatchResult | None:
+        """Build ``article`` if it is out of date; None when there is nothing to say yet."""
         seen[article] = signature(article)  # a save from now on is another change
         try:
             prepared = prepare(article, options)
@@ -137,13 +138,18 @@ def watch(
                 )
             episode = build(prepared, out_dir, progress=progress)
         except Exception as exc:  # one bad save must not end the editor's session
+            if signature(article) != seen[article]:
+                # Read while it was being written (emptied, not yet filled): what is there
+                # now is another save, built on the next pass, and this one is not news.
+                return None
             return WatchResult(article, BatchStatus.FAILED, _since(started), error=describe(exc))
         return WatchResult(
             article, BatchStatus.BUILT, _since(started), episode, episode.mp3, notices=notices
         )
 
     for article in articles:
-        report(attempt(article, time.perf_counter()))
+        if (result := attempt(article, time.perf_counter())) is not None:
+            report(result)
     if watching is not None:
         watching()
     while not stop():
@@ -162,7 +168,8 @@ def watch(
                 error = f"{article}: not found (built again when it is back)"
                 report(WatchResult(article, BatchStatus.FAILED, 0.0, error=error))
                 continue
-            report(attempt(article, noticed))
+            if (result := attempt(article, noticed)) is not None:
+                report(result)
 
 
 def signature(path: Path) -> Signature:
