@@ -27,6 +27,7 @@ import json
 import os
 import re
 import resource
+import select
 import statistics
 import subprocess
 import sys
@@ -357,12 +358,23 @@ def watch_rebuild(article: Path, text: str, out: str, env: dict[str, str]) -> fl
     """Seconds from saving ``text`` into ``article`` to a running ``audionews watch``
     reporting the rebuilt episode (it is in its place by then)."""
     command = [AUDIONEWS, "watch", str(article), "-o", out, "--json"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    ) as watcher:
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env) as w,
+    ):
+
+        def next_line(what: str) -> dict[str, object]:
+            assert w.stdout is not None
+            if not select.select([w.stdout], [], [], WATCH_TIMEOUT_S)[0]:
+                raise RuntimeError(f"the watch gave no {what} in {WATCH_TIMEOUT_S} s")
+            line = w.stdout.readline()  # one line a build: none waits in the buffer
+            if not line:
+                errors.seek(0)
+                raise RuntimeError(f"the watch ended before its {what}: {errors.read()}")
+            return dict(json.loads(line))
+
         try:
-            assert watcher.stdout is not None
-            first = json.loads(watcher.stdout.readline())
+            first = next_line("first look")
             if first["status"] != "skipped":
                 raise RuntimeError(f"the watch found {article} out of date: {first}")
             time.sleep(0.3)  # idle, as an editor's session is between saves
@@ -371,13 +383,16 @@ def watch_rebuild(article: Path, text: str, out: str, env: dict[str, str]) -> fl
             fresh.write_text(text)
             started = time.perf_counter()
             os.replace(fresh, article)
-            rebuilt = json.loads(watcher.stdout.readline())
+            rebuilt = next_line("rebuild")
             seconds = time.perf_counter() - started
             if rebuilt["status"] != "built":
                 raise RuntimeError(f"the watch did not rebuild {article}: {rebuilt}")
             return seconds
         finally:
-            watcher.terminate()
+            w.terminate()
+
+
+WATCH_TIMEOUT_S = 300
 
 
 # --- (e): the output, checked by independent readers ------------------------------------------

@@ -261,8 +261,8 @@ def watch(
             console.json_out(result.summary())
         console.watch_report(result)
 
-    def ready() -> None:
-        count = f"{len(articles)} article{'s' if len(articles) > 1 else ''}"
+    def ready(files: int) -> None:
+        count = f"{files} article{'s' if files > 1 else ''}"
         console.echo(f"watching {count} for changes (Ctrl-C to stop)", err=True)
 
     try:

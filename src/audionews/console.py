@@ -133,6 +133,8 @@ class Main(click.Group):
         # well: one that failed or was stopped leaves objects held by its error's frames
         # (an encoder's resampler), and frozen they would each be reported as leaked.
         atexit.unregister(gc.freeze)
+        global _stopped
+        _stopped = False
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except click.exceptions.Abort:

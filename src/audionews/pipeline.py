@@ -452,6 +452,7 @@ def up_to_date(prepared: Prepared, out_dir: Path) -> Path | None:
     """The episode already built from exactly these inputs, or None when it must be built.
 
     Every file and folder the build would write must be there, and the MP3's build key equal.
+    What a killed run left half done in the output folder is finished first (files.clean_stale).
     """
     targets = targets_of(prepared, _output_folder(prepared.options, out_dir))
     # What a killed run left half switched is put right first (the next run in a folder
