@@ -696,6 +696,31 @@ def test_6_a_failed_switch_leaves_the_earlier_set_whole(
     assert snapshot(out) == before
 
 
+def test_6_ctrl_c_as_the_old_versions_are_removed_leaves_the_new_set_and_nothing_else(
+    tmp_path: Path, tone_engine, monkeypatch
+):
+    import audionews.files
+
+    path = article(tmp_path, "tide.txt", "Tide Report", "The tide came in early.")
+    out = tmp_path / "out"
+    make(path, out)
+    path.write_text("Tide Report\n\nThe tide came in late, and the ferry waited.\n")
+    real_remove = audionews.files._remove
+    removals = itertools.count()
+
+    def remove_then_ctrl_c(target):
+        real_remove(target)
+        if next(removals) == 0:  # Ctrl-C between the first removal of an old version and the next
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(audionews.files, "_remove", remove_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        make(path, out)
+    assert next(removals) > 2  # every old version was removed before the stop was acted on
+    assert temporaries(out) == []
+    assert "ferry waited" in (out / "tide-report.vtt").read_text()
+
+
 def test_6_killed_at_any_step_of_a_switch_the_next_run_finds_one_whole_set(tmp_path: Path):
     from audionews.files import Target, atomic_files
 

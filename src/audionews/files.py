@@ -203,7 +203,10 @@ def atomic_files(
         if journal is not None:
             journal.roll_back()
         raise
-    journal.finish()
+    # The new set is in place: a stop now waits until its old versions and the journal are
+    # gone (a Ctrl-C between two removals left them for the next run in the folder).
+    with stops_held():
+        journal.finish()
 
 
 def clean_stale(folder: Path) -> None:
