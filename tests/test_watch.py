@@ -351,6 +351,8 @@ class Watcher:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            # A watch that does not stop is shown where it is (SIGABRT dumps every thread).
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -371,7 +373,12 @@ class Watcher:
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        code = self.process.wait(timeout=10)
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=10)
+            raise AssertionError(f"the watch did not stop: {self.process.stderr.read()}") from None
         self.reader.join(timeout=10)
         return code, self.process.stderr.read()
 
