@@ -345,15 +345,21 @@ class Watcher:
     (by a thread: two lines that come together are both taken)."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [audio_cli(), "watch", *args, "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-            # A watch that does not stop is shown where it is (SIGABRT dumps every thread).
-            env={**os.environ, "PYTHONFAULTHANDLER": "1"},
-        )
+        # Ctrl-C as a terminal gives it: a test run started in the background (CI's) has it
+        # ignored, and the watch would inherit that and never hear it.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.process = subprocess.Popen(
+                [audio_cli(), "watch", *args, "--json"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+                # A watch that does not stop is shown where it is (SIGABRT dumps every thread).
+                env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
