@@ -583,13 +583,18 @@ def _build_started(tmp_path: Path, body: str) -> subprocess.Popen[bytes]:
     """A real ``build`` of ``body`` (no cache) started in a group of its own, its standard
     error written to ``tmp_path / "stderr.log"``."""
     path = article(tmp_path, "long.txt", "A Long Story", body)
-    with (tmp_path / "stderr.log").open("w") as log:
-        return subprocess.Popen(
-            [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            start_new_session=True,
-        )
+    # Ctrl-C as a terminal gives it (a test run in the background has it ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with (tmp_path / "stderr.log").open("w") as log:
+            return subprocess.Popen(
+                [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.e2e
