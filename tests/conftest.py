@@ -3,13 +3,15 @@ synthetic speech engine for tests of the other stages, tone MP3s, and independen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
+
+
+@contextlib.contextmanager
+def terminal_ctrl_c() -> Iterator[None]:
+    """Ctrl-C as a terminal gives it, for the block (a process started in it inherits that):
+    a test run started in the background, as CI's may be, has it ignored, and a build under
+    test would then never hear the Ctrl-C it is sent."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- independent readers ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ from audionews.ingest.text import parse_text
 from audionews.pipeline import make
 from audionews.text.script import make_script
 from audionews.text.speech import speakable_script
-from conftest import EXAMPLES, audio_cli, ffprobe, run_cli
+from conftest import EXAMPLES, audio_cli, ffprobe, run_cli, terminal_ctrl_c
 from test_hostile import MARKUP_OR_COMMANDS
 from test_script import article_words, carried_words
 
@@ -369,10 +369,7 @@ def test_interrupted_build_stops_cleanly(
     cache = ["--no-cache"] if marker == "synthesis:" else ["--bitrate", "128"]
     if stop == "kill-ffmpeg":
         cache = ["--preset", "compact"]
-    # A build started from a background job inherits Ctrl-C ignored, as shells do; with a
-    # handler here, the build starts with Ctrl-C as a terminal gives it.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
+    with terminal_ctrl_c():
         process = subprocess.Popen(
             [audio_cli(), "build", str(article), "-o", str(out), "--force", *cache],
             stdout=subprocess.PIPE,
@@ -381,8 +378,6 @@ def test_interrupted_build_stops_cleanly(
             env={**os.environ, "TMPDIR": str(scratch)},
             start_new_session=True,
         )
-    finally:
-        signal.signal(signal.SIGINT, previous)
     try:
         _wait_for(process, marker)
         if stop == "kill-ffmpeg":

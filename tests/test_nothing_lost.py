@@ -46,7 +46,7 @@ from audionews.options import BuildOptions
 from audionews.outputs.feed import Show, add_episode, init_feed
 from audionews.pipeline import make
 from audionews.timeline import Chapter
-from conftest import LAVFI, MP3_64K, audio_cli
+from conftest import LAVFI, MP3_64K, audio_cli, terminal_ctrl_c
 
 TESTS = Path(__file__).parent
 BASE = "https://example.org/briefing"
@@ -510,18 +510,16 @@ def _tone_batch(tmp_path: Path, count: int, seconds: float) -> tuple[subprocess.
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     log = (tmp_path / "stderr.log").open("w")
-    # Ctrl-C as a terminal gives it (a background job would inherit it ignored).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        process = subprocess.Popen(
-            [*TONE_CLI, "batch", str(folder), "-o", str(tmp_path / "out"), "--jobs", "2"],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            env={**os.environ, "AUDIONEWS_TONE_SECONDS": str(seconds), "TMPDIR": str(scratch)},
-            start_new_session=True,
-        )
+        with terminal_ctrl_c():
+            process = subprocess.Popen(
+                [*TONE_CLI, "batch", str(folder), "-o", str(tmp_path / "out"), "--jobs", "2"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env={**os.environ, "AUDIONEWS_TONE_SECONDS": str(seconds), "TMPDIR": str(scratch)},
+                start_new_session=True,
+            )
     finally:
-        signal.signal(signal.SIGINT, previous)
         log.close()
     return process, tmp_path / "stderr.log"
 
@@ -583,18 +581,13 @@ def _build_started(tmp_path: Path, body: str) -> subprocess.Popen[bytes]:
     """A real ``build`` of ``body`` (no cache) started in a group of its own, its standard
     error written to ``tmp_path / "stderr.log"``."""
     path = article(tmp_path, "long.txt", "A Long Story", body)
-    # Ctrl-C as a terminal gives it (a test run in the background has it ignored).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with (tmp_path / "stderr.log").open("w") as log:
-            return subprocess.Popen(
-                [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,
-            )
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with terminal_ctrl_c(), (tmp_path / "stderr.log").open("w") as log:
+        return subprocess.Popen(
+            [audio_cli(), "build", str(path), "-o", str(tmp_path / "out"), "--no-cache"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
 
 
 @pytest.mark.e2e
@@ -719,13 +712,8 @@ def test_6_ctrl_c_as_the_old_versions_are_removed_leaves_the_new_set_and_nothing
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(audionews.files, "_remove", remove_then_ctrl_c)
-    # Ctrl-C as a terminal gives it (a test run in the background has it ignored).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            make(path, out)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with terminal_ctrl_c(), pytest.raises(KeyboardInterrupt):
+        make(path, out)
     assert next(removals) > 2  # every old version was removed before the stop was acted on
     assert temporaries(out) == []
     assert "ferry waited" in (out / "tide-report.vtt").read_text()
@@ -981,16 +969,13 @@ def test_10_ctrl_c_while_a_temporary_folder_is_removed_leaves_nothing(tmp_path: 
         real_rmtree(path, ignore_errors=ignore_errors)
 
     monkeypatch.setattr(files.shutil, "rmtree", interrupted_rmtree)
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with (
-            pytest.raises(KeyboardInterrupt),
-            files.temporary_folder("audionews-parts-", tmp_path) as folder,
-        ):
-            (folder / "part-0.mp3").write_bytes(b"x")
-            (folder / "part-1.mp3").write_bytes(b"y")
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with (
+        terminal_ctrl_c(),
+        pytest.raises(KeyboardInterrupt),
+        files.temporary_folder("audionews-parts-", tmp_path) as folder,
+    ):
+        (folder / "part-0.mp3").write_bytes(b"x")
+        (folder / "part-1.mp3").write_bytes(b"y")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -20,7 +20,7 @@ import webvtt
 from audionews.batch import BatchStatus
 from audionews.options import BuildOptions
 from audionews.watch import WatchResult, watch
-from conftest import audio_cli, ffprobe
+from conftest import audio_cli, ffprobe, terminal_ctrl_c
 
 ARTICLE = """\
 Harbour Lights Return to the Old Quay
@@ -345,10 +345,7 @@ class Watcher:
     (by a thread: two lines that come together are both taken)."""
 
     def __init__(self, *args: str) -> None:
-        # Ctrl-C as a terminal gives it: a test run started in the background (CI's) has it
-        # ignored, and the watch would inherit that and never hear it.
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
+        with terminal_ctrl_c():
             self.process = subprocess.Popen(
                 [audio_cli(), "watch", *args, "--json"],
                 stdout=subprocess.PIPE,
@@ -358,8 +355,6 @@ class Watcher:
                 # A watch that does not stop is shown where it is (SIGABRT dumps every thread).
                 env={**os.environ, "PYTHONFAULTHANDLER": "1"},
             )
-        finally:
-            signal.signal(signal.SIGINT, previous)
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()

@@ -132,18 +132,17 @@ def watch(
                 del blocked[waiting]
                 seen[waiting] = RETRY
 
-    def attempt(article: Path, started: float) -> WatchResult | None:
-        """Build ``article`` if it is out of date; None when there is nothing to say yet."""
-        seen[article] = signature(article)  # a save from now on is another change
+    def attempt(article: Path, started: float, current: Signature) -> WatchResult | None:
+        """Build ``article``, whose signature is ``current``, if it is out of date; None when
+        there is nothing to say yet."""
+        seen[article] = current  # a save from now on is another change
         try:
             prepared = prepare(article, options)
-        except ArticleError as exc:
-            if signature(article) != seen[article]:
+        except Exception as exc:  # one bad save must not end the editor's session
+            if isinstance(exc, ArticleError) and signature(article) != current:
                 # Read while it was being written (emptied, not yet filled): what is there
                 # now is another save, built on the next pass, and this one is not news.
                 return None
-            return _failed(article, started, exc)
-        except Exception as exc:  # one bad save must not end the editor's session
             return _failed(article, started, exc)
         try:
             owner = next((a for a, s in slugs.items() if s == prepared.slug and a != article), None)
@@ -167,7 +166,7 @@ def watch(
         )
 
     for article in articles:
-        if (result := attempt(article, time.perf_counter())) is not None:
+        if (result := attempt(article, time.perf_counter(), signature(article))) is not None:
             report(result)
     if watching is not None:
         watching(len(articles))
@@ -188,7 +187,7 @@ def watch(
                 error = f"{article}: not found (built again when it is back)"
                 report(WatchResult(article, BatchStatus.FAILED, 0.0, error=error))
                 continue
-            if (result := attempt(article, noticed)) is not None:
+            if (result := attempt(article, noticed, now)) is not None:
                 report(result)
 
 
